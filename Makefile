@@ -1,0 +1,45 @@
+# Quick start: `make run` (set-up, build, main job) and `make test` (set-up, build, every test).
+BUILD_DIR      ?= build
+ASAN_BUILD_DIR ?= build-asan
+JOBS           ?= $(shell nproc)
+
+# Debian 12 packages the project builds and tests with.
+DEB_PACKAGES = build-essential cmake pkg-config libgmp-dev libmpfr-dev libmpfi-dev \
+  libboost-dev libflint-dev libflint-arb-dev librapidcheck-dev catch2 libfftw3-dev \
+  nlohmann-json3-dev clang-14 libclang-rt-14-dev python3 python3-numpy
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build build-asan run test test-release test-asan clean
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	else echo "deps: all Debian packages present"; fi
+
+build: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+build-asan: deps
+	cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DROPECERT_SANITIZE=ON
+	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
+
+run: build
+	./$(BUILD_DIR)/ropecert demo
+
+test-release: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+test-asan: build-asan
+	ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j $(JOBS)
+
+test: test-release test-asan
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)

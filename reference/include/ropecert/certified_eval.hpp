@@ -1,0 +1,57 @@
+// Certified evaluation: correctly rounded binary64 and binary32 outputs of softmax attention,
+// with rigorous enclosures, by a Ziv loop over working precisions
+// (proofs-notes/10-certified-evaluation.md, Theorem 6).
+#pragma once
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+#include <mpfr.h>
+
+#include "ropecert/problem.hpp"
+
+namespace ropecert {
+
+struct EvalOptions {
+  mpfr_prec_t start_precision = 64;   // first working precision; doubled each round
+  mpfr_prec_t max_precision = 4096;   // the cap; entries undecided there are reported
+  unsigned threads = 0;               // 0 = hardware concurrency; results do not depend on it
+  // Called from the calling thread about once a second with (rows finished, rows in this round,
+  // working precision); may be empty.
+  std::function<void(std::size_t, std::size_t, mpfr_prec_t)> progress;
+};
+
+struct EntryOutcome {
+  double t64 = 0;     // RN binary64 of T_ic; NaN if undecided in binary64
+  double t32 = 0;     // RN binary32 of T_ic (a float value held in a double); NaN if undecided
+  double lo = 0;      // enclosure [lo, hi] of T_ic: the last one computed, endpoints rounded outward
+  double hi = 0;
+  double width = 0;   // hi - lo of the MPFR enclosure, rounded up (0 for exact rows)
+  bool t64_decided = false;
+  bool t32_decided = false;
+  long precision = 0; // 0 for exact rows, else the working precision of the last enclosure
+  bool decided() const { return t64_decided && t32_decided; }
+};
+
+struct PrecisionRound {
+  mpfr_prec_t precision;
+  std::size_t rows_evaluated;     // rows with at least one undecided entry at the round's start
+  std::size_t entries_decided;    // entries whose two roundings became decided in this round
+};
+
+struct CertifiedOutput {
+  std::size_t rows = 0, cols = 0;   // n_q x d_v
+  std::vector<EntryOutcome> entries;  // row-major
+  std::size_t exact_rows = 0;         // rows settled by exact_rows.hpp
+  std::vector<PrecisionRound> rounds;
+  const EntryOutcome& at(std::size_t i, std::size_t c) const { return entries[i * cols + c]; }
+  std::size_t undecided_count() const;
+};
+
+// Evaluates T = softmax(M) V for `problem` (validated). For every entry: the rigorous enclosure
+// of the exact T_ic and, once the enclosure decides them, RN binary64 and RN binary32 of T_ic
+// (each rounded from the exact value, not from each other). Rows whose visible logits are provably
+// equal are computed exactly. Byte-identical results for any options.threads.
+CertifiedOutput evaluate_certified(const Problem& problem, const EvalOptions& options);
+
+}  // namespace ropecert

@@ -1,0 +1,85 @@
+// The in-memory attention problem: Q, K, V, the position coupling, scale and mask.
+// This header imports nothing else of ropecert: files are read elsewhere (case_io.hpp).
+//
+// Definition (proofs-notes/00-notation.md):
+//   M_ij = s * q_i^T W_{i-j} k_j    (kind general)
+//   M_ij = s * (R_{a_i} q_i)^T (R_{b_j} k_j) = s * q_i^T R_{b_j - a_i} k_j   (kind rope)
+//   T_ic = sum_{j visible from i} exp(M_ij) V_jc / sum_{j visible from i} exp(M_ij)
+// with query positions a_i = q_offset + i and key positions b_j = k_offset + j.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ropecert {
+
+// Row-major dense matrix of float64 values; every value is read as the exact binary number.
+struct Matrix {
+  std::size_t rows = 0;
+  std::size_t cols = 0;
+  std::vector<double> values;  // size rows * cols
+
+  Matrix() = default;
+  Matrix(std::size_t r, std::size_t c) : rows(r), cols(c), values(r * c, 0.0) {}
+  double& at(std::size_t i, std::size_t j) { return values[i * cols + j]; }
+  double at(std::size_t i, std::size_t j) const { return values[i * cols + j]; }
+};
+
+enum class Kind { rope, general };
+enum class Pairing { half, interleaved };  // planes (p, p + r/2) or (2p, 2p + 1), r = rotary_dim
+enum class MaskKind { none, causal };
+
+// The softmax scale s. `decimal` holds the user's decimal string when rule == decimal;
+// it is enclosed rigorously by the evaluator, never converted through a double.
+struct Scale {
+  enum class Rule { inv_d, inv_sqrt_d, decimal };
+  Rule rule = Rule::inv_sqrt_d;
+  std::string decimal;
+};
+
+// Standard RoPE: plane p (p = 0 .. rotary_dim/2 - 1) is rotated by position * base^(-2p/rotary_dim).
+// Dimensions rotary_dim .. d-1 pass through unrotated.
+struct RopeParams {
+  double base = 10000.0;
+  Pairing pairing = Pairing::half;
+  std::size_t rotary_dim = 0;  // even, 2 <= rotary_dim <= d
+  std::int64_t q_offset = 0;   // position of query row 0
+  std::int64_t k_offset = 0;   // position of key row 0
+};
+
+// Largest position allowed, so that positions and their differences are exact in int64 and double.
+constexpr std::int64_t max_position = std::int64_t(1) << 52;
+
+struct Problem {
+  Kind kind = Kind::rope;
+  Scale scale;
+  MaskKind mask = MaskKind::none;
+  RopeParams rope;        // used when kind == rope
+  Matrix Q;               // n_q x d
+  Matrix K;               // n_k x d
+  Matrix V;               // n_k x d_v
+  std::vector<Matrix> W;  // kind general: 2n-1 matrices d x d, W[k + n - 1] = W_k, k = i - j
+
+  std::size_t n_q() const { return Q.rows; }
+  std::size_t n_k() const { return K.rows; }
+  std::size_t d() const { return Q.cols; }
+  std::size_t d_v() const { return V.cols; }
+
+  // Positions: kind rope uses the offsets; kind general has offsets 0 (W is indexed by i - j).
+  std::int64_t query_position(std::size_t i) const;
+  std::int64_t key_position(std::size_t j) const;
+
+  // Causal mask keeps key j for query i iff key_position(j) <= query_position(i).
+  bool key_visible(std::size_t i, std::size_t j) const;
+
+  // W_k for k = i - j (kind general only).
+  const Matrix& coupling(std::int64_t k) const { return W[static_cast<std::size_t>(k + std::int64_t(n_k()) - 1)]; }
+};
+
+// Checks every invariant listed above (shapes, finiteness of all values, rope parameters,
+// general kind with n_q == n_k, no fully masked row). Throws InputError naming `origin`
+// and the offending part, e.g. "Q.npy: shape (3, 4) but K.npy has d = 5".
+void validate_problem(const Problem& problem, const std::string& origin);
+
+}  // namespace ropecert

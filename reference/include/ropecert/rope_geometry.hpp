@@ -1,0 +1,29 @@
+// The geometry of standard RoPE: which dimensions form each rotation plane, and its frequency.
+#pragma once
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+#include "ropecert/interval.hpp"
+#include "ropecert/problem.hpp"
+
+namespace ropecert {
+
+// The rotation planes (a_p, b_p), p = 0 .. rotary_dim/2 - 1: half pairing (p, p + r/2),
+// interleaved pairing (2p, 2p + 1). A vector x is rotated in plane p by angle phi as
+// (x_a, x_b) -> (x_a cos phi - x_b sin phi, x_a sin phi + x_b cos phi).
+std::vector<std::pair<std::size_t, std::size_t>> rotary_planes(std::size_t rotary_dim, Pairing pairing);
+
+// Enclosures of theta_p = base^(-2p / rotary_dim) = exp(-(2p / rotary_dim) * log(base)) for
+// p = 0 .. rotary_dim/2 - 1, computed in interval arithmetic from the exact double `base`
+// (never through a double theta). Precondition: base > 0, rotary_dim even and >= 2.
+std::vector<Interval> enclose_frequencies(const RopeParams& rope, mpfr_prec_t precision);
+
+// Enclosure of R_position x for a row x of length d (exact doubles): plane p rotated by the
+// angle position * theta_p (an interval product, then MPFI's rigorous cos and sin), the
+// dimensions >= rotary_dim copied exactly. `frequencies` comes from enclose_frequencies.
+std::vector<Interval> enclose_rotated_row(const double* x, std::size_t d, const RopeParams& rope,
+                                          const std::vector<Interval>& frequencies,
+                                          std::int64_t position, mpfr_prec_t precision);
+
+}  // namespace ropecert

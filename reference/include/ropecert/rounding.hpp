@@ -1,0 +1,40 @@
+// Correct rounding of exact real numbers to IEEE-754 binary formats, subnormals included.
+// Rounding is monotone, so an enclosure [lo, hi] decides round-to-nearest-even exactly when
+// RN(lo) == RN(hi) (proofs-notes/10-certified-evaluation.md, Lemma 4).
+#pragma once
+#include <gmp.h>
+#include <mpfr.h>
+
+#include <optional>
+
+namespace ropecert {
+
+// An IEEE-754 binary format: `precision` significand bits (hidden bit included) and the
+// exponent range of normal numbers, 2^emin <= |x| < 2^(emax+1).
+struct BinaryFormat {
+  int precision;
+  int emin;
+  int emax;
+  const char* name;
+};
+inline constexpr BinaryFormat binary64{53, -1022, 1023, "binary64"};
+inline constexpr BinaryFormat binary32{24, -126, 127, "binary32"};
+
+enum class RoundingMode { nearest_even, down, up };
+
+// The number of `format` obtained by rounding the exact rational x in `mode`, returned as a
+// double (every binary32 number is a double). Overflow gives +-infinity in nearest_even, and
+// in a directed mode +-infinity or the largest finite number, as IEEE-754 prescribes.
+// An exact zero gives +0; a non-zero x that rounds to zero keeps its sign (-0 for x < 0).
+// Precondition: x is canonical (mpq_canonicalize).
+double round_rational(const mpq_t x, BinaryFormat format, RoundingMode mode);
+
+// Same for an MPFR number; NaN gives NaN, +-infinity gives +-infinity.
+double round_mpfr(const mpfr_t x, BinaryFormat format, RoundingMode mode);
+
+// The round-to-nearest-even result shared by every real in [lo, hi], if lo and hi round to the
+// same value; std::nullopt otherwise or if an endpoint is NaN or infinite. Precondition: lo <= hi.
+// Zeros of both signs compare equal here; the result is then +0 unless hi < 0 (then -0).
+std::optional<double> decided_rounding(const mpfr_t lo, const mpfr_t hi, BinaryFormat format);
+
+}  // namespace ropecert
