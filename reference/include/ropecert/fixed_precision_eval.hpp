@@ -10,12 +10,13 @@
 
 namespace ropecert {
 
-// The unnormalised softmax of one query row at one precision:
-//   shifted_weights[t] encloses exp(M_{i, keys[t]} - shift), total encloses their sum,
-// for the visible keys in increasing order; `shift` is an exact MPFR point (the upper endpoint
-// of the largest logit enclosure) chosen so that no weight overflows. The shift cancels in T.
+// The unnormalised softmax of one query row at one precision, for the visible keys in
+// increasing order: logits[t] encloses M_{i, keys[t]}, shifted_weights[t] encloses
+// exp(M_{i, keys[t]} - shift) and total encloses their sum. The shift, an exact point (the
+// largest upper endpoint of the logits), keeps every weight <= 1; it cancels in T.
 struct RowSoftmax {
   std::vector<std::size_t> keys;
+  std::vector<Interval> logits;
   std::vector<Interval> shifted_weights;
   Interval total;
   explicit RowSoftmax(mpfr_prec_t precision) : total(precision) {}
@@ -23,17 +24,15 @@ struct RowSoftmax {
 
 class FixedPrecisionEvaluator {
  public:
-  // Precomputes the scale, the RoPE frequencies and the rotated query and key rows at `precision`
-  // bits (kind rope), so that each row costs O(n_k d). Precondition: validate_problem passed.
-  FixedPrecisionEvaluator(const Problem& problem, mpfr_prec_t precision);
+  // Precomputes the scale, the RoPE frequencies and the rotated key rows (kind rope) at
+  // `precision` bits, on up to `threads` threads, so that each row costs O(n_k d).
+  // Preconditions: validate_problem passed; precision >= 53, so every double is exact.
+  FixedPrecisionEvaluator(const Problem& problem, mpfr_prec_t precision, unsigned threads = 1);
 
   mpfr_prec_t precision() const { return precision_; }
 
   // Enclosure of the scale s (1/d, 1/sqrt(d) or the decimal string, enclosed by MPFI).
   const Interval& scale() const { return scale_; }
-
-  // Enclosures of M_ij for the visible keys j of row i, in increasing j (keys listed in `keys`).
-  std::vector<Interval> logits(std::size_t row, std::vector<std::size_t>* keys = nullptr) const;
 
   // The unnormalised softmax of row i (see RowSoftmax).
   RowSoftmax softmax(std::size_t row) const;
@@ -48,8 +47,11 @@ class FixedPrecisionEvaluator {
   const Problem& problem_;
   mpfr_prec_t precision_;
   Interval scale_;
-  std::vector<std::vector<Interval>> rotated_queries_;  // kind rope: R_{a_i} q_i
-  std::vector<std::vector<Interval>> rotated_keys_;     // kind rope: R_{b_j} k_j
+  std::vector<Interval> frequencies_;               // kind rope: theta_p
+  std::vector<std::vector<Interval>> rotated_keys_;  // kind rope: R_{b_j} k_j
+
+  Interval logit_rope(const std::vector<Interval>& rotated_query, std::size_t key) const;
+  Interval logit_general(std::size_t row, std::size_t key) const;
 };
 
 }  // namespace ropecert

@@ -1,1 +1,156 @@
-// placeholder: being written this session
+#include "ropecert/certified_eval.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "ropecert/exact_rows.hpp"
+#include "ropecert/fixed_precision_eval.hpp"
+#include "ropecert/parallel.hpp"
+#include "ropecert/rounding.hpp"
+
+namespace ropecert {
+
+namespace {
+
+constexpr double infinity = std::numeric_limits<double>::infinity();
+constexpr double not_a_number = std::numeric_limits<double>::quiet_NaN();
+
+// True when the logit enclosures share a point: only then can the logits be all equal.
+bool logits_share_a_point(const std::vector<Interval>& logits) {
+  const Interval* highest_low = &logits.front();
+  const Interval* lowest_high = &logits.front();
+  for (const Interval& logit : logits) {
+    if (mpfr_greater_p(&logit.get()->left, &highest_low->get()->left)) highest_low = &logit;
+    if (mpfr_less_p(&logit.get()->right, &lowest_high->get()->right)) lowest_high = &logit;
+  }
+  return mpfr_lessequal_p(&highest_low->get()->left, &lowest_high->get()->right);
+}
+
+// Exact rows (proofs-notes/10-certified-evaluation.md, Lemma 5): T_ic is the exact visible mean.
+void settle_exact_row(const Problem& problem, std::size_t row, EntryOutcome* entries) {
+  mpq_t mean;
+  mpq_init(mean);
+  for (std::size_t c = 0; c < problem.d_v(); ++c) {
+    exact_visible_mean(problem, row, c, mean);
+    EntryOutcome& entry = entries[c];
+    entry.t64 = round_rational(mean, binary64, RoundingMode::nearest_even);
+    entry.t32 = round_rational(mean, binary32, RoundingMode::nearest_even);
+    entry.lo = round_rational(mean, binary64, RoundingMode::down);
+    entry.hi = round_rational(mean, binary64, RoundingMode::up);
+    entry.width = 0;
+    entry.t64_decided = entry.t32_decided = true;
+    entry.precision = 0;
+  }
+  mpq_clear(mean);
+}
+
+// Records the enclosure of one entry and settles the roundings it decides (Lemma 4).
+void record_enclosure(const Interval& enclosure, EntryOutcome& entry) {
+  const mpfi_srcptr x = enclosure.get();
+  entry.precision = static_cast<long>(enclosure.precision());
+  if (!enclosure.is_finite()) {  // possible only when an intermediate range blew up
+    entry.lo = -infinity;
+    entry.hi = infinity;
+    entry.width = infinity;
+    return;
+  }
+  entry.lo = round_mpfr(&x->left, binary64, RoundingMode::down);
+  entry.hi = round_mpfr(&x->right, binary64, RoundingMode::up);
+  mpfr_t width;
+  mpfr_init2(width, 64);
+  mpfr_sub(width, &x->right, &x->left, MPFR_RNDU);
+  entry.width = round_mpfr(width, binary64, RoundingMode::up);
+  mpfr_clear(width);
+  if (!entry.t64_decided) {
+    if (const auto value = decided_rounding(&x->left, &x->right, binary64)) {
+      entry.t64 = *value;
+      entry.t64_decided = true;
+    }
+  }
+  if (!entry.t32_decided) {
+    if (const auto value = decided_rounding(&x->left, &x->right, binary32)) {
+      entry.t32 = *value;
+      entry.t32_decided = true;
+    }
+  }
+}
+
+// One row at one precision; returns the number of entries that became decided.
+std::size_t settle_row(const Problem& problem, const FixedPrecisionEvaluator& evaluator, std::size_t row,
+                       bool first_round, EntryOutcome* entries, bool* exact) {
+  const RowSoftmax row_softmax = evaluator.softmax(row);
+  if (first_round && logits_share_a_point(row_softmax.logits) && row_logits_provably_equal(problem, row)) {
+    settle_exact_row(problem, row, entries);
+    *exact = true;
+    return problem.d_v();
+  }
+  std::size_t newly_decided = 0;
+  for (std::size_t c = 0; c < problem.d_v(); ++c) {
+    EntryOutcome& entry = entries[c];
+    if (entry.decided()) continue;
+    record_enclosure(evaluator.output(row_softmax, c), entry);
+    if (entry.decided()) ++newly_decided;
+  }
+  return newly_decided;
+}
+
+}  // namespace
+
+std::size_t CertifiedOutput::undecided_count() const {
+  return static_cast<std::size_t>(
+      std::count_if(entries.begin(), entries.end(), [](const EntryOutcome& e) { return !e.decided(); }));
+}
+
+CertifiedOutput evaluate_certified(const Problem& problem, const EvalOptions& options) {
+  if (options.start_precision < 53 || options.max_precision < options.start_precision)
+    throw std::invalid_argument("precisions must satisfy 53 <= start_precision <= max_precision");
+  CertifiedOutput out;
+  out.rows = problem.n_q();
+  out.cols = problem.d_v();
+  out.entries.assign(out.rows * out.cols, EntryOutcome{});
+  std::vector<std::size_t> pending(out.rows);
+  for (std::size_t i = 0; i < out.rows; ++i) pending[i] = i;
+
+  for (mpfr_prec_t precision = options.start_precision; !pending.empty() && precision <= options.max_precision;
+       precision *= 2) {
+    const bool first_round = precision == options.start_precision;
+    const FixedPrecisionEvaluator evaluator(problem, precision, options.threads);
+    std::vector<std::size_t> decided(pending.size(), 0);
+    std::vector<char> exact(pending.size(), 0);
+    parallel_for(
+        pending.size(), options.threads,
+        [&](std::size_t k) {
+          bool row_exact = false;
+          decided[k] = settle_row(problem, evaluator, pending[k], first_round,
+                                  &out.entries[pending[k] * out.cols], &row_exact);
+          exact[k] = row_exact;
+        },
+        [&](std::size_t finished) {
+          if (options.progress) options.progress(finished, pending.size(), precision);
+        });
+
+    PrecisionRound round{precision, pending.size(), 0};
+    std::vector<std::size_t> still_pending;
+    for (std::size_t k = 0; k < pending.size(); ++k) {
+      if (exact[k]) {
+        ++out.exact_rows;
+      } else {
+        round.entries_decided += decided[k];
+      }
+      const EntryOutcome* row = &out.entries[pending[k] * out.cols];
+      if (std::any_of(row, row + out.cols, [](const EntryOutcome& e) { return !e.decided(); }))
+        still_pending.push_back(pending[k]);
+    }
+    out.rounds.push_back(round);
+    pending.swap(still_pending);
+  }
+  for (EntryOutcome& entry : out.entries) {  // never a silent rounding: NaN marks the undecided
+    if (!entry.t64_decided) entry.t64 = not_a_number;
+    if (!entry.t32_decided) entry.t32 = not_a_number;
+  }
+  return out;
+}
+
+}  // namespace ropecert

@@ -1,1 +1,63 @@
-// placeholder: being written this session
+#include "ropecert/eval_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <stdexcept>
+
+#include "ropecert/npy.hpp"
+
+namespace ropecert {
+
+nlohmann::json eval_report(const Problem& problem, const CertifiedOutput& output, const EvalOptions& options) {
+  nlohmann::json report;
+  report["format"] = "ropecert-eval-report/1";
+  report["shape"] = {{"n_q", problem.n_q()}, {"n_k", problem.n_k()}, {"d", problem.d()}, {"d_v", problem.d_v()}};
+  report["options"] = {{"start_precision", options.start_precision}, {"max_precision", options.max_precision}};
+  nlohmann::json rounds = nlohmann::json::array();
+  for (const PrecisionRound& round : output.rounds)
+    rounds.push_back({{"precision", round.precision},
+                      {"rows_evaluated", round.rows_evaluated},
+                      {"entries_decided", round.entries_decided}});
+  report["rounds"] = rounds;
+  report["exact_rows"] = output.exact_rows;
+  report["exact_entries"] = output.exact_rows * output.cols;
+  double max_width = 0;
+  nlohmann::json undecided = nlohmann::json::array();
+  for (std::size_t i = 0; i < output.rows; ++i) {
+    for (std::size_t c = 0; c < output.cols; ++c) {
+      const EntryOutcome& entry = output.at(i, c);
+      max_width = std::max(max_width, entry.width);
+      if (!entry.decided())
+        undecided.push_back({{"row", i}, {"column", c}, {"binary64", entry.t64_decided ? "decided" : "undecided"},
+                             {"binary32", entry.t32_decided ? "decided" : "undecided"},
+                             {"precision", entry.precision}});
+    }
+  }
+  report["entries"] = output.rows * output.cols;
+  // JSON has no infinity: a blown-up enclosure is reported as null.
+  report["max_enclosure_width"] = std::isfinite(max_width) ? nlohmann::json(max_width) : nlohmann::json();
+  report["undecided_count"] = undecided.size();
+  report["undecided"] = undecided;
+  return report;
+}
+
+void write_eval_files(const std::filesystem::path& dir, const CertifiedOutput& output, const nlohmann::json& report) {
+  const std::vector<std::size_t> shape{output.rows, output.cols};
+  std::vector<double> t64, t32, lo, hi;
+  for (const EntryOutcome& entry : output.entries) {
+    t64.push_back(entry.t64);
+    t32.push_back(entry.t32);
+    lo.push_back(entry.lo);
+    hi.push_back(entry.hi);
+  }
+  write_npy_float64(dir / "T.npy", shape, t64);
+  write_npy_float32(dir / "T_f32.npy", shape, t32);
+  write_npy_float64(dir / "T_lo.npy", shape, lo);
+  write_npy_float64(dir / "T_hi.npy", shape, hi);
+  std::ofstream file(dir / "report.json");
+  file << report.dump(2) << '\n';
+  if (!file.flush()) throw std::runtime_error((dir / "report.json").string() + ": write failed");
+}
+
+}  // namespace ropecert

@@ -1,0 +1,15 @@
+// The ropecert commands. Each returns the process exit code:
+// 0 success, 2 bad input or usage (one line on stderr), 3 finished with undecided entries.
+#pragma once
+
+namespace ropecert::cli {
+
+constexpr int exit_ok = 0;
+constexpr int exit_bad_input = 2;
+constexpr int exit_undecided = 3;
+
+int command_eval(int argc, char** argv);   // argv[0] is "eval"
+int command_demo(int argc, char** argv);   // argv[0] is "demo"
+int command_bench(int argc, char** argv);  // argv[0] is "bench"
+
+}  // namespace ropecert::cli

@@ -1,0 +1,37 @@
+// RapidCheck generators of attention problems, biased to the corner cases that break evaluators:
+// n = 1, equal logits, exact dyadics, zeros, large magnitudes, causal masks with offsets.
+// Sizes stay small: every generated problem is evaluated with certified arithmetic.
+#pragma once
+#include <cstddef>
+#include <string>
+
+#include <rapidcheck.h>
+
+#include "ropecert/problem.hpp"
+
+namespace ropecert_test {
+
+struct ProblemLimits {
+  std::size_t max_n = 5;        // n_q and n_k in [1, max_n]
+  std::size_t max_half_d = 3;   // d = 2 * [1, max_half_d] for kind rope, [1, 2*max_half_d] for general
+  std::size_t max_d_v = 3;
+};
+
+// A short dyadic: mostly k/8 with |k| <= 24, sometimes 0, sometimes k * 2^e with e in [-30, 12].
+rc::Gen<double> gen_entry();
+
+// Kind rope: random pairing, rotary_dim (even, <= d), base in {10000, 500000, 10, 2.5}, offsets
+// (mostly small, sometimes about 10^6), mask none or causal (with k_offset <= q_offset so that no
+// row is fully masked), scale inv_sqrt_d, inv_d or a decimal string.
+rc::Gen<ropecert::Problem> gen_rope_problem(ProblemLimits limits = {});
+
+// Kind general: n_q = n_k = n, W_k with a random support, mask none or causal.
+rc::Gen<ropecert::Problem> gen_general_problem(ProblemLimits limits = {});
+
+// Either kind.
+rc::Gen<ropecert::Problem> gen_problem(ProblemLimits limits = {});
+
+// One line describing a problem exactly (hex floats), for RC_LOG / INFO on failure.
+std::string describe(const ropecert::Problem& problem);
+
+}  // namespace ropecert_test
