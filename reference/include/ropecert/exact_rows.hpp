@@ -9,13 +9,14 @@
 
 namespace ropecert {
 
-// True when every visible logit of row i is provably equal to the first one. Sufficient test,
-// exact arithmetic only: the scale is exactly zero, or the row has one visible key, or the
-// logits have identical exact normal forms. Kind general: L_ij = q_i^T W_{i-j} k_j as exact
-// rationals. Kind rope: L_ij = c_ij + sum_p (a_p cos(m theta_p) + b_p sin(m theta_p)), m = b_j - a_i,
-// with a_p, b_p, c_ij exact; terms with m = 0 fold into c, cos(-x) = cos x and sin(-x) = -sin x
-// normalise m to |m|, and zero terms are dropped. Logits equal only by other identities are not
-// detected; they are then left to interval arithmetic (and may stay undecided).
+// True when every visible logit of row i is provably equal to the first one. A sufficient test
+// in exact rational arithmetic: the scale is exactly zero, or the row has one visible key, or
+// every visible L_ij (M_ij = s L_ij) is rational and they are equal. Kind general: L_ij =
+// q_i^T W_{i-j} k_j is always rational. Kind rope: plane p contributes
+// (x1 y1 + x2 y2) cos(m theta_p) + (x2 y1 - x1 y2) sin(m theta_p), m = b_j - a_i, which is rational
+// when m = 0 or q or k vanishes in the plane; a logit with any other plane term is not claimed
+// rational. Equalities that would need trigonometric identities are not detected; such rows are
+// left to interval arithmetic (and, at a tie, reported undecided).
 bool row_logits_provably_equal(const Problem& problem, std::size_t row);
 
 // The exact mean of the visible V entries of row i, column c, as a canonical rational.
