@@ -1,1 +1,539 @@
+// Tests for load_case / save_case (ropecert/case_io.hpp) and for the Problem invariants they rely
+// on (positions, visibility, validate_problem in ropecert/problem.hpp).
+#include <rapidcheck/catch.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "support/temp_dir.hpp"
+#include "ropecert/case_io.hpp"
+#include "ropecert/errors.hpp"
+#include "ropecert/npy.hpp"
+#include "ropecert/problem.hpp"
+
+namespace fs = std::filesystem;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+using namespace ropecert;
+
+using ropecert_test::read_file;
+using ropecert_test::TempDir;
+
+namespace {
+
+
+void write_text(const fs::path& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+// Exact dyadic entries, distinct per position so that a transposed or shifted read is caught.
+std::vector<double> pattern(std::size_t count, double salt) {
+  std::vector<double> values(count);
+  for (std::size_t k = 0; k < count; ++k) values[k] = salt + static_cast<double>(k) / 8 - 1;
+  return values;
+}
+
+void write_array(const fs::path& path, std::vector<std::size_t> shape, double salt) {
+  std::size_t count = 1;
+  for (std::size_t dim : shape) count *= dim;
+  write_npy_float64(path, shape, pattern(count, salt));
+}
+
+// A case directory `name` in `tmp` holding `json` and Q (n_q x d), K (n_k x d), V (n_k x d_v).
+fs::path make_case(const TempDir& tmp, const std::string& name, const std::string& json, std::size_t n_q = 3,
+                   std::size_t n_k = 4, std::size_t d = 4, std::size_t d_v = 2) {
+  const fs::path dir = tmp / name;
+  fs::create_directory(dir);
+  write_text(dir / "case.json", json);
+  write_array(dir / "Q.npy", {n_q, d}, 0);
+  write_array(dir / "K.npy", {n_k, d}, 100);
+  write_array(dir / "V.npy", {n_k, d_v}, 200);
+  return dir;
+}
+
+const std::string kRope = R"({"format": "ropecert-case/1", "kind": "rope")";
+const std::string kGeneral = R"({"format": "ropecert-case/1", "kind": "general")";
+
+// case.json for kind rope with extra top-level members `top` and the rope object body `rope`.
+std::string rope_json(const std::string& top, const std::string& rope = "") {
+  return kRope + (top.empty() ? "" : ", " + top) + (rope.empty() ? "" : R"(, "rope": {)" + rope + "}") + "}";
+}
+
+// load_case(dir) must throw a one-line InputError "<dir>/<file>: ..." that contains `fragment`.
+void require_load_error(const fs::path& dir, const std::string& file, const std::string& fragment) {
+  REQUIRE_THROWS_AS(load_case(dir), InputError);
+  REQUIRE_THROWS_WITH(load_case(dir),
+                      StartsWith((dir / file).string() + ": ") && Contains(fragment) && !Contains("\n"));
+}
+
+// A case `name` with the given case.json and arrays that must be rejected naming `file`.
+void require_json_rejected(const TempDir& tmp, const std::string& json, const std::string& fragment,
+                           std::size_t d = 4) {
+  require_load_error(make_case(tmp, "c", json, 3, 4, d), "case.json", fragment);
+  fs::remove_all(tmp / "c");
+}
+
+std::uint64_t bits_of(double x) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &x, sizeof x);
+  return bits;
+}
+
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](double x, double y) { return bits_of(x) == bits_of(y); });
+}
+
+bool same_matrix(const Matrix& a, const Matrix& b) {
+  return a.rows == b.rows && a.cols == b.cols && same_bits(a.values, b.values);
+}
+
+// Every field that case.json and the .npy files carry.
+bool same_problem(const Problem& a, const Problem& b) {
+  const bool rope_same =
+      a.kind == Kind::general || (bits_of(a.rope.base) == bits_of(b.rope.base) && a.rope.pairing == b.rope.pairing &&
+                                  a.rope.rotary_dim == b.rope.rotary_dim && a.rope.q_offset == b.rope.q_offset &&
+                                  a.rope.k_offset == b.rope.k_offset);
+  return a.kind == b.kind && a.scale.rule == b.scale.rule && a.scale.decimal == b.scale.decimal && a.mask == b.mask &&
+         rope_same && same_matrix(a.Q, b.Q) && same_matrix(a.K, b.K) && same_matrix(a.V, b.V) &&
+         a.W.size() == b.W.size() && std::equal(a.W.begin(), a.W.end(), b.W.begin(), same_matrix);
+}
+
+// Finite doubles from raw bit patterns: every exponent, subnormals and -0.
+rc::Gen<double> finite_double() {
+  return rc::gen::map(rc::gen::arbitrary<std::uint64_t>(), [](std::uint64_t bits) {
+    double x;
+    std::memcpy(&x, &bits, sizeof x);
+    return std::isfinite(x) ? x : -0.0;
+  });
+}
+
+Matrix gen_matrix(std::size_t rows, std::size_t cols) {
+  Matrix m(rows, cols);
+  m.values = *rc::gen::container<std::vector<double>>(rows * cols, finite_double());
+  return m;
+}
+
+// A valid problem of either kind, biased to corner cases (n = 1, odd d with a smaller rotary_dim,
+// offsets at max_position, bases just above 1 and huge).
+Problem gen_problem() {
+  Problem p;
+  p.kind = *rc::gen::element(Kind::rope, Kind::general);
+  const auto n_q = *rc::gen::inRange<std::size_t>(1, 5);
+  const auto n_k = p.kind == Kind::general ? n_q : *rc::gen::inRange<std::size_t>(1, 5);
+  const auto d = *rc::gen::inRange<std::size_t>(p.kind == Kind::rope ? 2 : 1, 6);
+  p.mask = *rc::gen::element(MaskKind::none, MaskKind::causal);
+  p.scale.rule = *rc::gen::element(Scale::Rule::inv_d, Scale::Rule::inv_sqrt_d, Scale::Rule::decimal);
+  if (p.scale.rule == Scale::Rule::decimal)
+    p.scale.decimal = *rc::gen::element<std::string>("0.125", "-1e-2", ".5", "3.", "+7E+300", "0.1", "0");
+  if (p.kind == Kind::rope) {
+    // Doubles in (1, DBL_MAX]: the bit patterns after that of 1.0 up to that of DBL_MAX.
+    const auto above_one =
+        rc::gen::map(rc::gen::inRange<std::uint64_t>(0x3ff0000000000001, 0x7ff0000000000000), [](std::uint64_t bits) {
+          double x;
+          std::memcpy(&x, &bits, sizeof x);
+          return x;
+        });
+    p.rope.base = *rc::gen::oneOf(above_one, rc::gen::element(10000.0, 1.1, 0x1.0000000000001p0, DBL_MAX));
+    p.rope.pairing = *rc::gen::element(Pairing::half, Pairing::interleaved);
+    p.rope.rotary_dim = 2 * *rc::gen::inRange<std::size_t>(1, d / 2 + 1);
+    p.rope.q_offset =
+        *rc::gen::oneOf(rc::gen::inRange<std::int64_t>(0, 20), rc::gen::just(max_position - std::int64_t(n_q - 1)));
+    p.rope.k_offset =
+        *rc::gen::oneOf(rc::gen::inRange<std::int64_t>(0, 20), rc::gen::just(max_position - std::int64_t(n_k - 1)));
+    if (p.mask == MaskKind::causal) p.rope.k_offset = std::min(p.rope.k_offset, p.rope.q_offset);
+  }
+  p.Q = gen_matrix(n_q, d);
+  p.K = gen_matrix(n_k, d);
+  p.V = gen_matrix(n_k, *rc::gen::inRange<std::size_t>(1, 4));
+  if (p.kind == Kind::general)
+    for (std::size_t k = 0; k < 2 * n_q - 1; ++k) p.W.push_back(gen_matrix(d, d));
+  return p;
+}
+
+// A valid kind rope problem for in-memory validate_problem tests.
+Problem small_rope_problem() {
+  Problem p;
+  p.Q = Matrix(2, 4);
+  p.K = Matrix(3, 4);
+  p.V = Matrix(3, 1);
+  p.rope.rotary_dim = 4;
+  return p;
+}
+
+void require_invalid(const Problem& p, const std::string& file, const std::string& fragment) {
+  REQUIRE_THROWS_AS(validate_problem(p, "origin"), InputError);
+  REQUIRE_THROWS_WITH(validate_problem(p, "origin"),
+                      StartsWith("origin/" + file + ": ") && Contains(fragment) && !Contains("\n"));
+}
+
+}  // namespace
+
+TEST_CASE("load_case applies the documented defaults", "[case-io]") {
+  TempDir tmp;
+  const Problem p = load_case(make_case(tmp, "c", kRope + "}", 3, 4, 6, 2));
+  CHECK(p.kind == Kind::rope);
+  CHECK(p.scale.rule == Scale::Rule::inv_sqrt_d);
+  CHECK(p.scale.decimal.empty());
+  CHECK(p.mask == MaskKind::none);
+  CHECK(p.rope.base == 10000.0);
+  CHECK(p.rope.pairing == Pairing::half);
+  CHECK(p.rope.rotary_dim == 6);
+  CHECK(p.rope.q_offset == 0);
+  CHECK(p.rope.k_offset == 0);
+  CHECK(p.W.empty());
+  REQUIRE(p.Q.rows == 3);
+  REQUIRE(p.Q.cols == 6);
+  CHECK(p.Q.values == pattern(18, 0));
+  REQUIRE(p.K.rows == 4);
+  CHECK(p.K.values == pattern(24, 100));
+  REQUIRE(p.V.cols == 2);
+  CHECK(p.V.values == pattern(8, 200));
+  const Problem partial = load_case(make_case(tmp, "p", rope_json("", R"("pairing": "interleaved")")));
+  CHECK(partial.rope.base == 10000.0);
+  CHECK(partial.rope.rotary_dim == 4);
+  CHECK(partial.rope.q_offset == 0);
+  CHECK(partial.rope.k_offset == 0);
+}
+
+TEST_CASE("load_case reads every field of case.json", "[case-io]") {
+  TempDir tmp;
+  const std::string json = rope_json(R"("scale": "0.125", "mask": "causal")",
+                                     R"("base": 500000.5, "pairing": "interleaved", "rotary_dim": 2,
+                                        "q_offset": 7, "k_offset": 3)");
+  const Problem p = load_case(make_case(tmp, "c", json, 2, 6, 4, 1));
+  CHECK(p.scale.rule == Scale::Rule::decimal);
+  CHECK(p.scale.decimal == "0.125");
+  CHECK(p.mask == MaskKind::causal);
+  CHECK(p.rope.base == 500000.5);
+  CHECK(p.rope.pairing == Pairing::interleaved);
+  CHECK(p.rope.rotary_dim == 2);
+  CHECK(p.rope.q_offset == 7);
+  CHECK(p.rope.k_offset == 3);
+  CHECK(load_case(make_case(tmp, "d", rope_json(R"("scale": "inv_d")"))).scale.rule == Scale::Rule::inv_d);
+  CHECK(load_case(make_case(tmp, "e", rope_json(R"("scale": "inv_sqrt_d", "mask": "none")"))).scale.rule ==
+        Scale::Rule::inv_sqrt_d);
+}
+
+TEST_CASE("positions use the offsets for kind rope and ignore them for kind general", "[case-io][problem]") {
+  Problem p = small_rope_problem();
+  p.rope.q_offset = 7;
+  p.rope.k_offset = 3;
+  CHECK(p.query_position(1) == 8);
+  CHECK(p.key_position(2) == 5);
+  p.rope.k_offset = 6;
+  CHECK(p.key_visible(0, 2));  // mask none keeps the key at 8 for the query at 7
+  p.mask = MaskKind::causal;
+  CHECK(p.key_visible(0, 1));   // key at 7, query at 7
+  CHECK(!p.key_visible(0, 2));  // key at 8, query at 7
+  CHECK(p.key_visible(1, 2));   // key at 8, query at 8
+  p.kind = Kind::general;
+  CHECK(p.query_position(1) == 1);
+  CHECK(p.key_position(2) == 2);
+  CHECK(!p.key_visible(1, 2));
+  CHECK(p.key_visible(2, 1));
+}
+
+TEST_CASE("load_case reads kind general with W[k + n - 1] = W_k", "[case-io]") {
+  TempDir tmp;
+  const fs::path dir = make_case(tmp, "g", kGeneral + R"(, "mask": "causal"})", 3, 3, 2, 1);
+  write_array(dir / "W.npy", {5, 2, 2}, 300);
+  const Problem p = load_case(dir);
+  REQUIRE(p.kind == Kind::general);
+  REQUIRE(p.W.size() == 5);
+  const std::vector<double> all = pattern(20, 300);
+  for (std::size_t k = 0; k < 5; ++k) {
+    REQUIRE(p.W[k].rows == 2);
+    REQUIRE(p.W[k].cols == 2);
+    CHECK(p.W[k].values == std::vector<double>(all.begin() + 4 * k, all.begin() + 4 * k + 4));
+  }
+  CHECK(&p.coupling(-2) == &p.W[0]);
+  CHECK(&p.coupling(2) == &p.W[4]);
+}
+
+TEST_CASE("load_case accepts float32 arrays and a rotary_dim below an odd d", "[case-io]") {
+  TempDir tmp;
+  const fs::path dir = make_case(tmp, "c", rope_json("", R"("rotary_dim": 4)"), 3, 4, 5);
+  write_npy_float32(dir / "Q.npy", {3, 5}, pattern(15, 0.5));
+  const Problem p = load_case(dir);
+  CHECK(p.Q.values == pattern(15, 0.5));
+  CHECK(p.rope.rotary_dim == 4);
+}
+
+TEST_CASE("load_case accepts the decimal scale syntax and the boundary offsets", "[case-io]") {
+  TempDir tmp;
+  for (const char* decimal : {"1", "-1.", ".5", "+2.5E-3", "0.125", "1e-2", "007", "-0"}) {
+    INFO(decimal);
+    const std::string json = rope_json(std::string(R"("scale": ")") + decimal + "\"");
+    CHECK(load_case(make_case(tmp, "c", json)).scale.decimal == decimal);
+    fs::remove_all(tmp / "c");
+  }
+  // n_q = 3 rows from 2^52 - 2 end exactly at max_position; k_offset = q_offset keeps row 0 visible.
+  const std::string edge =
+      rope_json(R"("mask": "causal")", R"("q_offset": 4503599627370494, "k_offset": 4503599627370494)");
+  CHECK(load_case(make_case(tmp, "edge", edge, 3, 3)).query_position(2) == max_position);
+}
+
+TEST_CASE("case.json: unknown, missing and duplicate keys are errors", "[case-io][errors]") {
+  TempDir tmp;
+  require_json_rejected(tmp, rope_json(R"("maks": "causal")"),
+                        "unknown key 'maks' (allowed: format, kind, scale, mask, rope)");
+  require_json_rejected(tmp, rope_json("", R"("bse": 10)"), "unknown key 'rope.bse'");
+  require_json_rejected(tmp, R"({"kind": "rope"})", "missing required key 'format'");
+  require_json_rejected(tmp, R"({"format": "ropecert-case/1"})", "missing required key 'kind'");
+  require_json_rejected(tmp, rope_json(R"("mask": "none", "mask": "causal")"), "duplicate key 'mask'");
+  require_json_rejected(tmp, rope_json("", R"("base": 10, "base": 20)"), "duplicate key 'base'");
+  require_json_rejected(tmp, rope_json(R"("a\nb": 1)"), "unknown key 'a\\nb'");
+}
+
+TEST_CASE("case.json: malformed JSON and wrong values are errors", "[case-io][errors]") {
+  TempDir tmp;
+  require_json_rejected(tmp, "{\"format\": \"ropecert-case/1\",\n \"kind\": \"rope\",,\n}",
+                        "malformed JSON: parse error at line 2");
+  require_json_rejected(tmp, "", "malformed JSON");
+  require_json_rejected(tmp, rope_json("", R"("base": 1e400)"), "malformed JSON: number overflow");
+  require_json_rejected(tmp, "[1, 2]", "the top level must be a JSON object, got an array");
+  require_json_rejected(tmp, R"({"format": "ropecert-case/2", "kind": "rope"})",
+                        "format \"ropecert-case/2\" is not supported; expected \"ropecert-case/1\"");
+  require_json_rejected(tmp, R"({"format": 1, "kind": "rope"})", "key 'format' must be a string, got 1");
+  require_json_rejected(tmp, R"({"format": "ropecert-case/1", "kind": "alibi"})",
+                        "key 'kind' is \"alibi\"; expected \"rope\" or \"general\"");
+  require_json_rejected(tmp, rope_json(R"("mask": ["causal"])"), "key 'mask' must be a string, got an array");
+  require_json_rejected(tmp, rope_json("", R"("pairing": "even")"), "key 'rope.pairing' is \"even\"");
+  require_json_rejected(tmp, rope_json(R"("rope": "default")"), "key 'rope' must be an object, got \"default\"");
+}
+
+TEST_CASE("case.json: the scale is inv_d, inv_sqrt_d or a decimal string", "[case-io][errors]") {
+  TempDir tmp;
+  require_json_rejected(tmp, rope_json(R"("scale": 0.125)"),
+                        "key 'scale' must be a string such as \"0.125\", not a JSON number");
+  require_json_rejected(tmp, rope_json(R"("scale": true)"), "key 'scale' must be a string, got true");
+  for (const char* bad : {"1.2.3", "0x10", "1e", ".", "", " 1", "inf", "nan", "1/8", "inv_sqrt"})
+    require_json_rejected(tmp, rope_json(std::string(R"("scale": ")") + bad + "\""),
+                          std::string("scale \"") + bad + "\" is not a decimal number; expected \"inv_d\"");
+  require_json_rejected(tmp, rope_json(R"("scale": "1\n")"), "scale \"1\\x0a\" is not a decimal number");
+}
+
+TEST_CASE("case.json: rope parameters are checked", "[case-io][errors]") {
+  TempDir tmp;
+  for (const char* r : {"3", "6", "0"})
+    require_json_rejected(tmp, rope_json("", std::string(R"("rotary_dim": )") + r),
+                          std::string("rope.rotary_dim = ") + r + " must be even with 2 <= rotary_dim <= d = 4");
+  require_json_rejected(tmp, rope_json("", R"("rotary_dim": -2)"), "must be a positive even integer, got -2");
+  require_json_rejected(tmp, rope_json("", R"("rotary_dim": 4.5)"),
+                        "key 'rope.rotary_dim' must be an integer, got 4.5");
+  require_json_rejected(tmp, kRope + "}", "RoPE needs an even head dimension d, got d = 5; set rope.rotary_dim", 5);
+  require_json_rejected(tmp, rope_json("", R"("base": 1)"), "rope.base = 1 must be a finite number > 1");
+  require_json_rejected(tmp, rope_json("", R"("base": 0.5)"), "rope.base = 0.5 must be a finite number > 1");
+  require_json_rejected(tmp, rope_json("", R"("base": "10000")"), "key 'rope.base' must be a number, got \"10000\"");
+  require_json_rejected(tmp, rope_json("", R"("q_offset": -1)"), "rope.q_offset = -1 must be >= 0");
+  require_json_rejected(tmp, rope_json("", R"("k_offset": -5)"), "rope.k_offset = -5 must be >= 0");
+  require_json_rejected(tmp, rope_json("", R"("q_offset": 4503599627370495)"),
+                        "rope.q_offset = 4503599627370495 puts row 2 beyond max_position = 2^52");
+  require_json_rejected(tmp, rope_json("", R"("k_offset": 9223372036854775807)"), "puts row 3 beyond max_position");
+  require_json_rejected(tmp, rope_json("", R"("k_offset": 9223372036854775808)"), "is out of range");
+  require_json_rejected(tmp, kGeneral + R"(, "rope": {}})", "key 'rope' applies only to kind rope");
+}
+
+TEST_CASE("the causal mask must leave every query row a visible key", "[case-io][errors]") {
+  TempDir tmp;
+  require_json_rejected(tmp, rope_json(R"("mask": "causal")", R"("k_offset": 5)"),
+                        "causal mask leaves query row 0 (position 0) with no visible key (first key position 5)");
+  require_json_rejected(tmp, rope_json(R"("mask": "causal")", R"("q_offset": 9, "k_offset": 10)"),
+                        "query row 0 (position 9) with no visible key (first key position 10)");
+  CHECK_NOTHROW(load_case(make_case(tmp, "ok", rope_json(R"("mask": "causal")", R"("q_offset": 9, "k_offset": 9)"))));
+  CHECK_NOTHROW(load_case(make_case(tmp, "none", rope_json(R"("mask": "none")", R"("k_offset": 5)"))));
+}
+
+TEST_CASE("load_case checks the shapes of Q, K, V and W", "[case-io][errors]") {
+  TempDir tmp;
+  const fs::path dir = make_case(tmp, "c", kRope + "}");
+  SECTION("K with another d") {
+    write_array(dir / "K.npy", {4, 5}, 0);
+    require_load_error(dir, "K.npy", "shape (4, 5) but Q.npy has d = 4");
+  }
+  SECTION("V with other rows") {
+    write_array(dir / "V.npy", {5, 2}, 0);
+    require_load_error(dir, "V.npy", "has 5 rows but K.npy has 4");
+  }
+  SECTION("Q not 2-D") {
+    write_array(dir / "Q.npy", {12}, 0);
+    require_load_error(dir, "Q.npy", "expected a 2-D array (n_q, d), got a 1-D array");
+  }
+  SECTION("empty Q") {
+    write_array(dir / "Q.npy", {0, 4}, 0);
+    require_load_error(dir, "Q.npy", "shape (0, 4) is empty; n_q and d must both be >= 1");
+  }
+  SECTION("V without columns") {
+    write_array(dir / "V.npy", {4, 0}, 0);
+    require_load_error(dir, "V.npy", "shape (4, 0) is empty");
+  }
+  SECTION("W beside kind rope") {
+    write_array(dir / "W.npy", {5, 4, 4}, 0);
+    require_load_error(dir, "W.npy", "kind rope takes no W");
+  }
+}
+
+TEST_CASE("kind general needs n_q = n_k and W of shape (2n-1, d, d)", "[case-io][errors]") {
+  TempDir tmp;
+  const fs::path unequal = make_case(tmp, "u", kGeneral + "}", 3, 4, 2);
+  write_array(unequal / "W.npy", {5, 2, 2}, 0);
+  require_load_error(unequal, "K.npy", "kind general needs n_q = n_k, got n_q = 3 (Q.npy) and n_k = 4 (K.npy)");
+  const fs::path dir = make_case(tmp, "g", kGeneral + "}", 3, 3, 2);
+  require_load_error(dir, "W.npy", "missing file");
+  write_array(dir / "W.npy", {4, 2, 2}, 0);
+  require_load_error(dir, "W.npy", "holds 4 matrices; expected 2n-1 = 5 matrices of shape (2, 2) for n = 3, d = 2");
+  write_array(dir / "W.npy", {5, 2, 3}, 0);
+  require_load_error(dir, "W.npy", "matrix 0 has shape (2, 3); expected 2n-1 = 5");
+  write_array(dir / "W.npy", {10, 2}, 0);
+  require_load_error(dir, "W.npy", "expected a 3-D array (2n-1, d, d), got a 2-D array");
+  write_npy_float64(dir / "W.npy", {1000000000000, 0, 2}, {});
+  require_load_error(dir, "W.npy", "holds empty matrices");
+}
+
+TEST_CASE("load_case reports missing files and bad values by file", "[case-io][errors]") {
+  TempDir tmp;
+  REQUIRE_THROWS_WITH(load_case(tmp / "absent"), (tmp / "absent").string() + ": no such case directory");
+  const fs::path dir = make_case(tmp, "c", kRope + "}");
+  SECTION("missing case.json") {
+    fs::remove(dir / "case.json");
+    require_load_error(dir, "case.json", "missing file");
+  }
+  SECTION("missing K.npy") {
+    fs::remove(dir / "K.npy");
+    require_load_error(dir, "K.npy", "missing file");
+  }
+  SECTION("NaN in V.npy") {
+    std::vector<double> v = pattern(8, 0);
+    v[2] = std::numeric_limits<double>::quiet_NaN();
+    write_npy_float64(dir / "V.npy", {4, 2}, v);
+    require_load_error(dir, "V.npy", "value at index (1, 0) is NaN");
+  }
+}
+
+TEST_CASE("validate_problem names the origin file of each in-memory defect", "[problem][errors]") {
+  CHECK_NOTHROW(validate_problem(small_rope_problem(), "origin"));
+  Problem p = small_rope_problem();
+  SECTION("default rotary_dim 0") {
+    p.rope.rotary_dim = 0;
+    require_invalid(p, "case.json", "rope.rotary_dim = 0 must be even");
+  }
+  SECTION("infinite base") {
+    p.rope.base = std::numeric_limits<double>::infinity();
+    require_invalid(p, "case.json", "rope.base = inf must be a finite number > 1");
+  }
+  SECTION("NaN base") {
+    p.rope.base = std::nan("");
+    require_invalid(p, "case.json", "must be a finite number > 1");
+  }
+  SECTION("infinite Q entry") {
+    p.Q.at(1, 2) = std::numeric_limits<double>::infinity();
+    require_invalid(p, "Q.npy", "value at index (1, 2) is +Inf");
+  }
+  SECTION("infinite K entry") {
+    p.K.at(2, 3) = -std::numeric_limits<double>::infinity();
+    require_invalid(p, "K.npy", "value at index (2, 3) is -Inf");
+  }
+  SECTION("NaN V entry") {
+    p.V.at(2, 0) = std::nan("");
+    require_invalid(p, "V.npy", "value at index (2, 0) is NaN");
+  }
+  SECTION("values and shape disagree") {
+    p.Q.values.pop_back();
+    require_invalid(p, "Q.npy", "holds 7 values but its shape (2, 4) needs 8");
+  }
+  SECTION("bad decimal") {
+    p.scale.rule = Scale::Rule::decimal;
+    p.scale.decimal = "1e+";
+    require_invalid(p, "case.json", "scale \"1e+\" is not a decimal number");
+  }
+  SECTION("NaN in W") {
+    p.kind = Kind::general;
+    p.K = Matrix(2, 4);
+    p.V = Matrix(2, 1);
+    p.W.assign(3, Matrix(4, 4));
+    p.W[2].at(1, 0) = std::nan("");
+    require_invalid(p, "W.npy", "value at index (2, 1, 0) is NaN");
+  }
+}
+
+TEST_CASE("save_case writes a fixed, pretty-printed case.json", "[case-io]") {
+  TempDir tmp;
+  Problem p = small_rope_problem();
+  p.scale = {Scale::Rule::decimal, "0.125"};
+  p.mask = MaskKind::causal;
+  p.rope = {1.1, Pairing::interleaved, 2, 3, 1};
+  fs::create_directory(tmp / "r");
+  save_case(p, tmp / "r");
+  CHECK(read_file(tmp / "r" / "case.json") == R"({
+  "format": "ropecert-case/1",
+  "kind": "rope",
+  "scale": "0.125",
+  "mask": "causal",
+  "rope": {
+    "base": 1.1,
+    "pairing": "interleaved",
+    "rotary_dim": 2,
+    "q_offset": 3,
+    "k_offset": 1
+  }
+}
+)");
+  CHECK(!fs::exists(tmp / "r" / "W.npy"));
+  p.kind = Kind::general;
+  p.scale.rule = Scale::Rule::inv_d;
+  p.K = Matrix(2, 4);
+  p.V = Matrix(2, 1);
+  p.W.assign(3, Matrix(4, 4));
+  fs::create_directory(tmp / "g");
+  save_case(p, tmp / "g");
+  CHECK(read_file(tmp / "g" / "case.json") == R"({
+  "format": "ropecert-case/1",
+  "kind": "general",
+  "scale": "inv_d",
+  "mask": "causal"
+}
+)");
+  CHECK(read_npy(tmp / "g" / "W.npy").shape == std::vector<std::size_t>{3, 4, 4});
+}
+
+TEST_CASE("save_case requires an existing empty directory", "[case-io][errors]") {
+  TempDir tmp;
+  const Problem p = small_rope_problem();
+  REQUIRE_THROWS_AS(save_case(p, tmp / "absent"), std::logic_error);
+  fs::create_directory(tmp / "full");
+  write_text(tmp / "full" / "note.txt", "x");
+  REQUIRE_THROWS_AS(save_case(p, tmp / "full"), std::logic_error);
+  CHECK(!fs::exists(tmp / "full" / "case.json"));
+}
+
+TEST_CASE("save_case then load_case gives back the same problem, deterministically", "[case-io][property]") {
+  TempDir tmp;
+  int round = 0;
+  rc::prop("round trip", [&] {
+    const Problem p = gen_problem();
+    RC_CLASSIFY(p.kind == Kind::general, "general");
+    RC_CLASSIFY(p.mask == MaskKind::causal, "causal");
+    const fs::path a = tmp / ("a" + std::to_string(round));
+    const fs::path b = tmp / ("b" + std::to_string(round++));
+    fs::create_directory(a);
+    fs::create_directory(b);
+    save_case(p, a);
+    save_case(p, b);
+    RC_ASSERT(same_problem(load_case(a), p));
+    for (const char* file : {"case.json", "Q.npy", "K.npy", "V.npy", "W.npy"})
+      RC_ASSERT(fs::exists(a / file) == fs::exists(b / file) && read_file(a / file) == read_file(b / file));
+    fs::remove_all(a);
+    fs::remove_all(b);
+  });
+}

@@ -1,32 +1,21 @@
 #include "support/cli_runner.hpp"
 
+#include "support/temp_dir.hpp"
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 extern char** environ;
 
 namespace ropecert_test {
 
-namespace {
-std::string slurp(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
-}  // namespace
-
 CliResult run_cli(const std::vector<std::string>& arguments) {
   TempDir capture("cli-capture");
-  const std::string out_path = capture.path() + "/stdout", err_path = capture.path() + "/stderr";
+  const std::string out_path = capture / "stdout", err_path = capture / "stderr";
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -44,20 +33,9 @@ CliResult run_cli(const std::vector<std::string>& arguments) {
   waitpid(pid, &status, 0);
   CliResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = slurp(out_path);
-  result.err = slurp(err_path);
+  result.out = read_file(out_path);
+  result.err = read_file(err_path);
   return result;
-}
-
-TempDir::TempDir(const std::string& tag) {
-  std::string pattern = (std::filesystem::temp_directory_path() / ("ropecert-" + tag + "-XXXXXX")).string();
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
 }
 
 }  // namespace ropecert_test

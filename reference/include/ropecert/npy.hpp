@@ -20,8 +20,10 @@ struct NpyArray {
 // e.g. "<path>: value at index (2, 3) is NaN" or "<path>: dtype '>f8' is not supported".
 NpyArray read_npy(const std::filesystem::path& path);
 
-// Writes a version 1.0 file with descr '<f8' (or '<f4' for write_npy_float32), C order.
-// write_npy_float32 requires every value to be a float32 number (checked, std::logic_error if not).
+// Writes a version 1.0 file with descr '<f8' (or '<f4' for write_npy_float32), C order, with the
+// header bytes numpy >= 1.24 writes. NaN and infinities are written as they are (outputs use NaN
+// for undecided entries). write_npy_float32 requires every finite value to be a float32 number
+// (checked, std::logic_error if not).
 // Throws std::runtime_error on an I/O failure. Same values give byte-identical files.
 void write_npy_float64(const std::filesystem::path& path, const std::vector<std::size_t>& shape,
                        const std::vector<double>& values);

@@ -1,1 +1,155 @@
-// placeholder: being written this session
+// Positions, visibility and the invariants of an in-memory Problem (problem.hpp).
+#include "ropecert/problem.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <regex>
+
+#include "ropecert/errors.hpp"
+
+namespace ropecert {
+
+std::int64_t Problem::query_position(std::size_t i) const {
+  return static_cast<std::int64_t>(i) + (kind == Kind::rope ? rope.q_offset : 0);
+}
+
+std::int64_t Problem::key_position(std::size_t j) const {
+  return static_cast<std::int64_t>(j) + (kind == Kind::rope ? rope.k_offset : 0);
+}
+
+bool Problem::key_visible(std::size_t i, std::size_t j) const {
+  return mask == MaskKind::none || key_position(j) <= query_position(i);
+}
+
+namespace {
+
+// Errors name the file the offending data is stored in within the case directory `origin`.
+[[noreturn]] void fail(const std::string& origin, const char* file, const std::string& problem) {
+  throw InputError((std::filesystem::path(origin) / file).string() + ": " + problem);
+}
+
+std::string pair_text(std::size_t a, std::size_t b) { return "(" + std::to_string(a) + ", " + std::to_string(b) + ")"; }
+
+std::string number_text(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", x);
+  return text;
+}
+
+// `s` with control characters shown as \xNN, so that a message stays on one line.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "\\x%02x", c);
+    out += (c < 0x20 || c == 0x7f) ? hex : std::string(1, static_cast<char>(c));
+  }
+  return out;
+}
+
+void check_matrix(const Matrix& m, const std::string& origin, const char* file, const char* dims) {
+  if (m.values.size() != m.rows * m.cols)
+    fail(origin, file,
+         "holds " + std::to_string(m.values.size()) + " values but its shape " + pair_text(m.rows, m.cols) + " needs " +
+             std::to_string(m.rows * m.cols));
+  if (m.rows == 0 || m.cols == 0)
+    fail(origin, file, "shape " + pair_text(m.rows, m.cols) + " is empty; " + dims + " must both be >= 1");
+}
+
+// `prefix` leads the reported index, e.g. "4, " for matrix W[4].
+void check_finite(const Matrix& m, const std::string& origin, const char* file, const std::string& prefix) {
+  for (std::size_t i = 0; i < m.rows; ++i)
+    for (std::size_t j = 0; j < m.cols; ++j)
+      if (!std::isfinite(m.at(i, j)))
+        fail(origin, file,
+             "value at index (" + prefix + std::to_string(i) + ", " + std::to_string(j) + ") is " +
+                 (std::isnan(m.at(i, j)) ? "NaN"
+                  : m.at(i, j) > 0       ? "+Inf"
+                                         : "-Inf") +
+                 "; all values must be finite");
+}
+
+void check_qkv(const Problem& p, const std::string& origin) {
+  check_matrix(p.Q, origin, "Q.npy", "n_q and d");
+  check_matrix(p.K, origin, "K.npy", "n_k and d");
+  check_matrix(p.V, origin, "V.npy", "n_k and d_v");
+  if (p.K.cols != p.d())
+    fail(origin, "K.npy", "shape " + pair_text(p.K.rows, p.K.cols) + " but Q.npy has d = " + std::to_string(p.d()));
+  if (p.V.rows != p.n_k())
+    fail(origin, "V.npy", "has " + std::to_string(p.V.rows) + " rows but K.npy has " + std::to_string(p.n_k()));
+  check_finite(p.Q, origin, "Q.npy", "");
+  check_finite(p.K, origin, "K.npy", "");
+  check_finite(p.V, origin, "V.npy", "");
+}
+
+// Keeps offset .. offset + n - 1 within 0 .. max_position.
+void check_offset(std::int64_t offset, std::size_t n, const std::string& origin, const char* name) {
+  const std::string prefix = std::string("rope.") + name + " = " + std::to_string(offset);
+  if (offset < 0) fail(origin, "case.json", prefix + " must be >= 0");
+  if (n - 1 > static_cast<std::size_t>(max_position) || offset > max_position - static_cast<std::int64_t>(n - 1))
+    fail(origin, "case.json", prefix + " puts row " + std::to_string(n - 1) + " beyond max_position = 2^52");
+}
+
+void check_rope(const Problem& p, const std::string& origin) {
+  if (!p.W.empty()) fail(origin, "W.npy", "kind rope takes no W; set kind general to use a coupling W");
+  const RopeParams& r = p.rope;
+  if (!(std::isfinite(r.base) && r.base > 1))
+    fail(origin, "case.json", "rope.base = " + number_text(r.base) + " must be a finite number > 1");
+  if (r.rotary_dim % 2 != 0 || r.rotary_dim < 2 || r.rotary_dim > p.d())
+    fail(origin, "case.json",
+         "rope.rotary_dim = " + std::to_string(r.rotary_dim) +
+             " must be even with 2 <= rotary_dim <= d = " + std::to_string(p.d()));
+  check_offset(r.q_offset, p.n_q(), origin, "q_offset");
+  check_offset(r.k_offset, p.n_k(), origin, "k_offset");
+}
+
+void check_general(const Problem& p, const std::string& origin) {
+  const std::size_t n = p.n_q();
+  if (p.n_k() != n)
+    fail(origin, "K.npy",
+         "kind general needs n_q = n_k, got n_q = " + std::to_string(n) +
+             " (Q.npy) and n_k = " + std::to_string(p.n_k()) + " (K.npy)");
+  const std::string expected = "expected 2n-1 = " + std::to_string(2 * n - 1) + " matrices of shape " +
+                               pair_text(p.d(), p.d()) + " for n = " + std::to_string(n) +
+                               ", d = " + std::to_string(p.d());
+  if (p.W.size() != 2 * n - 1) fail(origin, "W.npy", "holds " + std::to_string(p.W.size()) + " matrices; " + expected);
+  for (std::size_t k = 0; k < p.W.size(); ++k) {
+    const Matrix& w = p.W[k];
+    if (w.rows != p.d() || w.cols != p.d() || w.values.size() != w.rows * w.cols)
+      fail(origin, "W.npy",
+           "matrix " + std::to_string(k) + " has shape " + pair_text(w.rows, w.cols) + "; " + expected);
+    check_finite(w, origin, "W.npy", std::to_string(k) + ", ");
+  }
+}
+
+void check_scale(const Scale& scale, const std::string& origin) {
+  static const std::regex decimal(R"([+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?)");
+  if (scale.rule == Scale::Rule::decimal && !std::regex_match(scale.decimal, decimal))
+    fail(origin, "case.json",
+         "scale \"" + printable(scale.decimal) +
+             "\" is not a decimal number; expected \"inv_d\", \"inv_sqrt_d\" or a decimal "
+             "string such as \"0.125\" or \"1e-2\"");
+}
+
+// Query positions grow with the row index: if row 0 sees key 0, every row does.
+void check_mask(const Problem& p, const std::string& origin) {
+  if (p.mask == MaskKind::causal && !p.key_visible(0, 0))
+    fail(origin, "case.json",
+         "causal mask leaves query row 0 (position " + std::to_string(p.query_position(0)) +
+             ") with no visible key (first key position " + std::to_string(p.key_position(0)) + ")");
+}
+
+}  // namespace
+
+void validate_problem(const Problem& problem, const std::string& origin) {
+  check_qkv(problem, origin);
+  if (problem.kind == Kind::rope)
+    check_rope(problem, origin);
+  else
+    check_general(problem, origin);
+  check_scale(problem.scale, origin);
+  check_mask(problem, origin);
+}
+
+}  // namespace ropecert
