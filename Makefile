@@ -10,7 +10,10 @@ DEB_PACKAGES = build-essential cmake pkg-config libgmp-dev libmpfr-dev libmpfi-d
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build build-asan run test test-release test-asan clean
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS   ?= 60
+
+.PHONY: deps build build-asan run test test-release test-asan fuzz clean
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -41,5 +44,15 @@ test-asan: build-asan
 
 test: test-release test-asan
 
+# libFuzzer (clang-14) on the file readers, FUZZ_SECONDS per target; new inputs go to build-fuzz/.
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD_DIR) -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DROPECERT_SANITIZE=ON -DROPECERT_FUZZ=ON -DBUILD_TESTING=OFF
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target fuzz_npy_reader fuzz_case_json
+	for t in npy_reader:npy case_json:case_json; do \
+	  mkdir -p $(FUZZ_BUILD_DIR)/corpus-$${t#*:} && \
+	  ./$(FUZZ_BUILD_DIR)/fuzz_$${t%:*} -max_total_time=$(FUZZ_SECONDS) $(FUZZ_BUILD_DIR)/corpus-$${t#*:} fuzz/corpus/$${t#*:} || exit 1; \
+	done
+
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_BUILD_DIR) $(FUZZ_BUILD_DIR)
