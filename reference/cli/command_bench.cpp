@@ -21,6 +21,7 @@ const std::vector<OptionSpec> bench_options{
     {"--d", "D", "head dimension, even (default 64)"},
     {"--bound", "B", "entries of Q, K, V uniform in [-B, B], B a power of two (default 1)"},
     {"--causal", "", "use the causal mask"},
+    {"--start-prec", "BITS", "first working precision, >= 53 (default 64)"},
     {"--threads", "N", "worker threads, 0 = all cores (default 0)"},
     {"--seed", "S", "seed of the synthetic cases (default 1)"},
     {"--help", "", "show this help"},
@@ -67,6 +68,7 @@ int command_bench(int argc, char** argv) {
   const std::uint64_t seed = static_cast<std::uint64_t>(args.integer_or("--seed", 1, 0, 1LL << 62));
   EvalOptions options;
   options.threads = static_cast<unsigned>(args.integer_or("--threads", 0, 0, 1024));
+  options.start_precision = args.integer_or("--start-prec", 64, 53, options.max_precision);
   const MaskKind mask = args.has("--causal") ? MaskKind::causal : MaskKind::none;
 
   std::cout << "certified evaluation, kind rope, d = " << d << ", entries in [-" << bound << ", " << bound

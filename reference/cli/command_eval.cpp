@@ -16,22 +16,24 @@ namespace {
 
 const std::vector<OptionSpec> eval_options{
     {"--out", "OUT_DIR", "output directory (required); written atomically"},
-    {"--max-prec", "BITS", "largest working precision, >= 64 (default 4096)"},
+    {"--start-prec", "BITS", "first working precision, >= 53 (default 64)"},
+    {"--max-prec", "BITS", "largest working precision, >= --start-prec (default 4096)"},
     {"--threads", "N", "worker threads, 0 = all cores (default 0); outputs do not depend on it"},
     {"--force", "", "replace OUT_DIR if it exists and is not empty"},
     {"--help", "", "show this help"},
 };
 
 const char* const eval_usage =
-    "Usage: ropecert eval CASE_DIR --out OUT_DIR [--max-prec BITS] [--threads N] [--force]\n"
+    "Usage: ropecert eval CASE_DIR --out OUT_DIR [--start-prec BITS] [--max-prec BITS] [--threads N]\n"
+    "                     [--force]\n"
     "\n"
     "Certified evaluation of T = softmax(M) V for the case in CASE_DIR (format ropecert-case/1,\n"
-    "see README). Every entry gets a rigorous enclosure; working precisions 64, 128, 256, ...\n"
-    "up to --max-prec are tried until the enclosure decides the round-to-nearest-even rounding\n"
-    "to binary64 and to binary32. Writes OUT_DIR/T.npy (float64), T_f32.npy (float32),\n"
-    "T_lo.npy and T_hi.npy (enclosure, rounded outward) and report.json. Entries still\n"
-    "undecided at --max-prec are NaN in T.npy / T_f32.npy, listed in report.json, and the exit\n"
-    "code is 3.\n\n";
+    "see README). Every entry gets a rigorous enclosure; working precisions --start-prec, twice\n"
+    "that, four times that, ... up to --max-prec are tried until the enclosure decides the\n"
+    "round-to-nearest-even rounding to binary64 and to binary32. Writes OUT_DIR/T.npy (float64),\n"
+    "T_f32.npy (float32), T_lo.npy and T_hi.npy (the enclosure, rounded outward) and\n"
+    "report.json. Entries still undecided at --max-prec are NaN in T.npy / T_f32.npy, listed\n"
+    "in report.json, and the exit code is 3.\n\n";
 
 }  // namespace
 
@@ -44,7 +46,8 @@ int command_eval(int argc, char** argv) {
   if (args.positionals.size() != 1) throw InputError("eval: expected one CASE_DIR (see ropecert eval --help)");
   if (!args.has("--out")) throw InputError("eval: --out OUT_DIR is required");
   EvalOptions options;
-  options.max_precision = args.integer_or("--max-prec", 4096, 64, 1 << 20);
+  options.start_precision = args.integer_or("--start-prec", 64, 53, 1 << 20);
+  options.max_precision = args.integer_or("--max-prec", 4096, options.start_precision, 1 << 20);
   options.threads = static_cast<unsigned>(args.integer_or("--threads", 0, 0, 1024));
   options.progress = stderr_progress("ropecert eval");
 
