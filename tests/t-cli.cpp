@@ -51,7 +51,13 @@ std::string write_case(const TempDir& dir, const Problem& p, const std::string& 
 
 nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse(read_file(path)); }
 
-void write_json(const std::string& path, const nlohmann::json& json) { std::ofstream(path) << json.dump(); }
+// Rewrites CASE/case.json after `edit` has changed it.
+template <class Edit>
+void edit_case_json(const std::string& case_path, Edit edit) {
+  nlohmann::json json = read_json(case_path + "/case.json");
+  edit(json);
+  std::ofstream(case_path + "/case.json") << json.dump();
+}
 
 std::size_t lines(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
 
@@ -205,24 +211,17 @@ TEST_CASE("bad input: exit 2, one line naming the file and the problem, no OUT_D
   }
   SECTION("odd rotary_dim") {
     const std::string c = write_case(dir, good);
-    nlohmann::json j = read_json(c + "/case.json");
-    j["rope"]["rotary_dim"] = 3;
-    write_json(c + "/case.json", j);
+    edit_case_json(c, [](nlohmann::json& j) { j["rope"]["rotary_dim"] = 3; });
     expect_bad_input(dir, c, "case.json", "rotary_dim");
   }
   SECTION("rotary_dim larger than d") {
     const std::string c = write_case(dir, good);
-    nlohmann::json j = read_json(c + "/case.json");
-    j["rope"]["rotary_dim"] = 8;
-    write_json(c + "/case.json", j);
+    edit_case_json(c, [](nlohmann::json& j) { j["rope"]["rotary_dim"] = 8; });
     expect_bad_input(dir, c, "case.json", "rotary_dim");
   }
   SECTION("odd d for RoPE") {
-    Problem p = good;
     const std::string c = write_case(dir, good);
-    nlohmann::json j = read_json(c + "/case.json");
-    j["rope"].erase("rotary_dim");
-    write_json(c + "/case.json", j);
+    edit_case_json(c, [](nlohmann::json& j) { j["rope"].erase("rotary_dim"); });
     write_npy_float64(c + "/Q.npy", {3, 3}, std::vector<double>(9, 1.0));
     write_npy_float64(c + "/K.npy", {3, 3}, std::vector<double>(9, 1.0));
     expect_bad_input(dir, c, "", "even");
@@ -249,9 +248,7 @@ TEST_CASE("bad input: exit 2, one line naming the file and the problem, no OUT_D
   }
   SECTION("unknown key in case.json") {
     const std::string c = write_case(dir, good);
-    nlohmann::json j = read_json(c + "/case.json");
-    j["maks"] = "causal";
-    write_json(c + "/case.json", j);
+    edit_case_json(c, [](nlohmann::json& j) { j["maks"] = "causal"; });
     expect_bad_input(dir, c, "case.json", "maks");
   }
   SECTION("truncated K.npy") {
@@ -262,9 +259,7 @@ TEST_CASE("bad input: exit 2, one line naming the file and the problem, no OUT_D
   }
   SECTION("causal mask with a fully masked row") {
     const std::string c = write_case(dir, good);
-    nlohmann::json j = read_json(c + "/case.json");
-    j["rope"]["k_offset"] = 1;
-    write_json(c + "/case.json", j);
+    edit_case_json(c, [](nlohmann::json& j) { j["rope"]["k_offset"] = 1; });
     expect_bad_input(dir, c, "case.json", "no visible key");
   }
   SECTION("bad --max-prec") {

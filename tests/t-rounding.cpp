@@ -14,9 +14,12 @@
 #include <string>
 #include <utility>
 
+#include "ropecert/exact_numbers.hpp"
 #include "ropecert/rounding.hpp"
 
 using ropecert::binary32;
+using ropecert::Integer;
+using ropecert::Rational;
 using ropecert::binary64;
 using ropecert::BinaryFormat;
 using ropecert::decided_rounding;
@@ -43,24 +46,6 @@ struct Real {
   ~Real() { mpfr_clear(v); }
   Real(const Real&) = delete;
   Real& operator=(const Real&) = delete;
-};
-
-// RAII owner of one mpz_t.
-struct Integer {
-  mpz_t v;
-  Integer() { mpz_init(v); }
-  ~Integer() { mpz_clear(v); }
-  Integer(const Integer&) = delete;
-  Integer& operator=(const Integer&) = delete;
-};
-
-// RAII owner of one mpq_t.
-struct Rational {
-  mpq_t v;
-  Rational() { mpq_init(v); }
-  ~Rational() { mpq_clear(v); }
-  Rational(const Rational&) = delete;
-  Rational& operator=(const Rational&) = delete;
 };
 
 std::string hex(const mpfr_t x) {
@@ -166,13 +151,13 @@ std::ostream& operator<<(std::ostream& os, const Dyadic& s) {
 void set_dyadic(mpfr_t x, const Dyadic& s) {
   const long depth = long(s.nudge.size()) + s.extra_depth;
   Integer n, nudge;
-  mpz_import(n.v, 1, 1, sizeof s.anchor.first, 0, 0, &s.anchor.first);
-  mpz_mul_2exp(n.v, n.v, mp_bitcnt_t(depth));
-  if (!s.nudge.empty()) mpz_set_str(nudge.v, s.nudge.c_str(), 2);
-  if (s.nudge_down) mpz_sub(n.v, n.v, nudge.v); else mpz_add(n.v, n.v, nudge.v);
-  if (s.negative) mpz_neg(n.v, n.v);  // an integer 0 stays +0 in MPFR
-  mpfr_set_prec(x, std::max<mpfr_prec_t>(s.min_precision, mpfr_prec_t(mpz_sizeinbase(n.v, 2))));
-  mpfr_set_z_2exp(x, n.v, -depth + s.anchor.second, MPFR_RNDN);  // exact at that precision
+  mpz_import(n.backend().data(), 1, 1, sizeof s.anchor.first, 0, 0, &s.anchor.first);
+  mpz_mul_2exp(n.backend().data(), n.backend().data(), mp_bitcnt_t(depth));
+  if (!s.nudge.empty()) mpz_set_str(nudge.backend().data(), s.nudge.c_str(), 2);
+  if (s.nudge_down) mpz_sub(n.backend().data(), n.backend().data(), nudge.backend().data()); else mpz_add(n.backend().data(), n.backend().data(), nudge.backend().data());
+  if (s.negative) mpz_neg(n.backend().data(), n.backend().data());  // an integer 0 stays +0 in MPFR
+  mpfr_set_prec(x, std::max<mpfr_prec_t>(s.min_precision, mpfr_prec_t(mpz_sizeinbase(n.backend().data(), 2))));
+  mpfr_set_z_2exp(x, n.backend().data(), -depth + s.anchor.second, MPFR_RNDN);  // exact at that precision
 }
 
 // Quantum exponents u (format numbers are q * 2^u, q < 2^precision), biased to the subnormal
@@ -257,9 +242,9 @@ std::ostream& operator<<(std::ostream& os, const RationalSample& s) {
 void set_rational(mpq_t x, const RationalSample& s) {
   Integer high;
   mpz_import(mpq_numref(x), 1, 1, sizeof s.num, 0, 0, &s.num);
-  mpz_import(high.v, 1, 1, sizeof s.num_high, 0, 0, &s.num_high);
-  mpz_mul_2exp(high.v, high.v, 64);
-  mpz_add(mpq_numref(x), mpq_numref(x), high.v);
+  mpz_import(high.backend().data(), 1, 1, sizeof s.num_high, 0, 0, &s.num_high);
+  mpz_mul_2exp(high.backend().data(), high.backend().data(), 64);
+  mpz_add(mpq_numref(x), mpq_numref(x), high.backend().data());
   mpz_import(mpq_denref(x), 1, 1, sizeof s.den, 0, 0, &s.den);
   mpq_canonicalize(x);
   const long shift = s.target - (long(mpz_sizeinbase(mpq_numref(x), 2)) - long(mpz_sizeinbase(mpq_denref(x), 2)));
@@ -291,10 +276,8 @@ double round_hex(const char* x, BinaryFormat format, RoundingMode mode) {
 }
 
 double round_fraction(const char* fraction, BinaryFormat format, RoundingMode mode) {
-  Rational q;
-  mpq_set_str(q.v, fraction, 10);
-  mpq_canonicalize(q.v);
-  return round_rational(q.v, format, mode);
+  const Rational q(fraction);  // canonical
+  return round_rational(q.backend().data(), format, mode);
 }
 
 std::optional<double> decide(const char* lo, const char* hi, BinaryFormat format) {
@@ -338,12 +321,12 @@ TEST_CASE("round_rational agrees with MPFR on non-dyadic rationals", "[rounding]
   for (const BinaryFormat format : {binary64, binary32}) {
     rc::prop(std::string(format.name) + ": random fractions near the range ends", [format] {
       Rational q;
-      set_rational(q.v, *gen_rational(format));
+      set_rational(q.backend().data(), *gen_rational(format));
       Real sticky(2);
-      sticky_representative(sticky.v, q.v);
-      RC_LOG() << format.name << " x = " << hex(q.v) << ", 401-bit twin input " << hex(sticky.v) << "\n";
+      sticky_representative(sticky.v, q.backend().data());
+      RC_LOG() << format.name << " x = " << hex(q.backend().data()) << ", 401-bit twin input " << hex(sticky.v) << "\n";
       for (RoundingMode mode : all_modes) {
-        const double got = round_rational(q.v, format, mode);
+        const double got = round_rational(q.backend().data(), format, mode);
         const double expected = mpfr_twin(sticky.v, format, mode);
         RC_LOG() << "  " << name(mode) << ": got " << hex(got) << ", MPFR " << hex(expected) << "\n";
         RC_ASSERT(hex(got) == hex(expected));

@@ -12,11 +12,7 @@ std::string ParsedArguments::value_or(const std::string& name, const std::string
   return it == values.end() ? fallback : it->second;
 }
 
-long long ParsedArguments::integer_or(const std::string& name, long long fallback, long long min,
-                                      long long max) const {
-  const auto it = values.find(name);
-  if (it == values.end()) return fallback;
-  const std::string& text = it->second;
+long long parse_integer(const std::string& text, const std::string& name, long long min, long long max) {
   std::size_t used = 0;
   long long value = 0;
   try {
@@ -28,6 +24,12 @@ long long ParsedArguments::integer_or(const std::string& name, long long fallbac
     throw InputError(name + ": expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
                      "], got '" + text + "'");
   return value;
+}
+
+long long ParsedArguments::integer_or(const std::string& name, long long fallback, long long min,
+                                      long long max) const {
+  const auto it = values.find(name);
+  return it == values.end() ? fallback : parse_integer(it->second, name, min, max);
 }
 
 ParsedArguments parse_arguments(int argc, char** argv, int first, const std::vector<OptionSpec>& specs) {

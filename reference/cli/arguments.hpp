@@ -21,6 +21,9 @@ struct ParsedArguments {
   long long integer_or(const std::string& name, long long fallback, long long min, long long max) const;
 };
 
+// The integer spelled by all of `text`, in [min, max]; InputError naming `name` otherwise.
+long long parse_integer(const std::string& text, const std::string& name, long long min, long long max);
+
 // Parses argv[first..argc). Unknown options, missing values and repeated options are InputErrors.
 ParsedArguments parse_arguments(int argc, char** argv, int first, const std::vector<OptionSpec>& specs);
 

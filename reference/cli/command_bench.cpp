@@ -31,18 +31,8 @@ std::vector<std::size_t> parse_sizes(const std::string& text) {
   std::vector<std::size_t> sizes;
   std::stringstream stream(text);
   std::string item;
-  while (std::getline(stream, item, ',')) {
-    std::size_t used = 0;
-    unsigned long value = 0;
-    try {
-      value = std::stoul(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size() || value < 1 || value > (1u << 20))
-      throw InputError("--sizes: expected positive integers separated by commas, got '" + text + "'");
-    sizes.push_back(value);
-  }
+  while (std::getline(stream, item, ','))
+    sizes.push_back(static_cast<std::size_t>(parse_integer(item, "--sizes", 1, 1 << 20)));
   if (sizes.empty()) throw InputError("--sizes: empty list");
   return sizes;
 }

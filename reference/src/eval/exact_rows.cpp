@@ -3,16 +3,12 @@
 #include <optional>
 #include <vector>
 
-#include <boost/multiprecision/gmp.hpp>
-
+#include "ropecert/exact_numbers.hpp"
 #include "ropecert/rope_geometry.hpp"
 
 namespace ropecert {
 
 namespace {
-
-using Rational = boost::multiprecision::number<boost::multiprecision::gmp_rational,
-                                               boost::multiprecision::et_off>;
 
 // L_ij = q_i^T W_{i-j} k_j as an exact rational (products and sums of doubles).
 Rational general_logit(const Problem& problem, std::size_t row, std::size_t key) {

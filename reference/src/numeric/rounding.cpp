@@ -4,39 +4,20 @@
 // to 2^(emin - precision + 1).
 #include "ropecert/rounding.hpp"
 
+#include "ropecert/exact_numbers.hpp"
+
 #include <algorithm>
 #include <cmath>
 
 namespace ropecert {
 namespace {
 
-// RAII owner of one mpz_t.
-struct Integer {
-  mpz_t v;
-  Integer() { mpz_init(v); }
-  ~Integer() { mpz_clear(v); }
-  Integer(const Integer&) = delete;
-  Integer& operator=(const Integer&) = delete;
-};
-
-// Sets n / d = (num / den) * 2^k with integers n, d (den > 0 gives d > 0).
-void scale_by_pow2(mpz_t n, mpz_t d, const mpz_t num, const mpz_t den, long k) {
-  if (k >= 0) {
-    mpz_mul_2exp(n, num, static_cast<mp_bitcnt_t>(k));
-    mpz_set(d, den);
-  } else {
-    mpz_set(n, num);
-    mpz_mul_2exp(d, den, static_cast<mp_bitcnt_t>(-k));
-  }
-}
-
 // The e with 2^e <= num / den < 2^(e+1), for num, den > 0.
-long binary_exponent(const mpz_t num, const mpz_t den) {
-  // num in [2^(a-1), 2^a) and den in [2^(b-1), 2^b) put num / den in (2^(a-b-1), 2^(a-b+1)).
-  const long e = static_cast<long>(mpz_sizeinbase(num, 2)) - static_cast<long>(mpz_sizeinbase(den, 2));
-  Integer n, d;
-  scale_by_pow2(n.v, d.v, num, den, -e);
-  return mpz_cmp(n.v, d.v) >= 0 ? e : e - 1;
+long binary_exponent(const Integer& num, const Integer& den) {
+  // num in [2^a, 2^(a+1)) and den in [2^b, 2^(b+1)) put num / den in (2^(a-b-1), 2^(a-b+1)).
+  const long e = static_cast<long>(msb(num)) - static_cast<long>(msb(den));
+  const bool below = e >= 0 ? num < (den << e) : (num << -e) < den;
+  return below ? e - 1 : e;
 }
 
 }  // namespace
@@ -44,44 +25,44 @@ long binary_exponent(const mpz_t num, const mpz_t den) {
 double round_rational(const mpq_t x, BinaryFormat format, RoundingMode mode) {
   const int sign = mpq_sgn(x);
   if (sign == 0) return 0.0;
-  Integer num;
-  mpz_abs(num.v, mpq_numref(x));
-  const mpz_srcptr den = mpq_denref(x);
+  const Integer num = abs(Integer(mpq_numref(x)));
+  const Integer den(mpq_denref(x));
 
   // Quantum exponent: precision bits below the leading bit, never below the subnormal quantum.
-  const long e = binary_exponent(num.v, den);
+  const long e = binary_exponent(num, den);
   const long u = std::max<long>(e, format.emin) - (format.precision - 1);
 
-  // |x| / 2^u = q + r / d with 0 <= r < d.
-  Integer n, d, q, r;
-  scale_by_pow2(n.v, d.v, num.v, den, -u);
-  mpz_fdiv_qr(q.v, r.v, n.v, d.v);
+  // |x| / 2^u = n / d = q + r / d with 0 <= r < d.
+  const Integer n = u <= 0 ? Integer(num << -u) : num;
+  const Integer d = u <= 0 ? den : Integer(den << u);
+  Integer q = n / d;
+  const Integer r = n % d;
 
   // A directed mode rounds the magnitude either toward zero or away from it.
   const bool directed = mode != RoundingMode::nearest_even;
   const bool toward_zero = directed && (mode == RoundingMode::up) != (sign > 0);
   bool away_from_zero;  // increment the magnitude q?
   if (directed) {
-    away_from_zero = !toward_zero && mpz_sgn(r.v) != 0;
+    away_from_zero = !toward_zero && r != 0;
   } else {
-    mpz_mul_2exp(r.v, r.v, 1);
-    const int c = mpz_cmp(r.v, d.v);  // compares r / d with 1/2
-    away_from_zero = c > 0 || (c == 0 && mpz_odd_p(q.v));
+    const Integer twice_r = r << 1;  // compares r / d with 1/2
+    away_from_zero = twice_r > d || (twice_r == d && bit_test(q, 0));
   }
-  if (away_from_zero) mpz_add_ui(q.v, q.v, 1);
+  if (away_from_zero) ++q;
 
   // Now q <= 2^precision, so q * 2^u is the rounded value with unbounded exponent range.
   // The next number of that grid after the largest finite one is 2^(emax+1): reaching it
   // overflows; IEEE-754 then gives infinity unless the magnitude was rounded toward zero.
-  const long top_bit = static_cast<long>(mpz_sizeinbase(q.v, 2)) - 1;
   double magnitude;
-  if (top_bit + u > format.emax) {
+  if (q == 0) {
+    magnitude = 0.0;  // below half the smallest subnormal
+  } else if (static_cast<long>(msb(q)) + u > format.emax) {
     magnitude = toward_zero ? std::ldexp(std::ldexp(1.0, format.precision) - 1.0,
                                          format.emax - format.precision + 1)
                             : HUGE_VAL;
   } else {
     // q <= 2^53 and q * 2^u is a binary64 number, so both conversions are exact.
-    magnitude = std::ldexp(mpz_get_d(q.v), static_cast<int>(u));
+    magnitude = std::ldexp(q.convert_to<double>(), static_cast<int>(u));
   }
   return sign < 0 ? -magnitude : magnitude;
 }
