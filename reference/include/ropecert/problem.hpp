@@ -38,10 +38,16 @@ struct Scale {
   std::string decimal;
 };
 
-// Standard RoPE: plane p (p = 0 .. rotary_dim/2 - 1) is rotated by position * base^(-2p/rotary_dim).
-// Dimensions rotary_dim .. d-1 pass through unrotated.
+// RoPE: plane p (p = 0 .. rotary_dim/2 - 1) is rotated by position * theta_p. Dimensions
+// rotary_dim .. d-1 pass through unrotated.
+//   angles standard:    theta_p = base^(-2p/rotary_dim)   (the RoPE of real models)
+//   angles pythagorean: theta_p = atan2(2u, u^2 - 1), u = p + 2, i.e. cos theta_p = (u^2-1)/(u^2+1),
+//                       sin theta_p = 2u/(u^2+1): (3/5, 4/5), (4/5, 3/5), (15/17, 8/17), ...
+//                       every R_m is rational, so RoPE-shaped problems can be checked exactly.
+enum class Angles { standard, pythagorean };
 struct RopeParams {
-  double base = 10000.0;
+  Angles angles = Angles::standard;
+  double base = 10000.0;       // standard angles only
   Pairing pairing = Pairing::half;
   std::size_t rotary_dim = 0;  // even, 2 <= rotary_dim <= d
   std::int64_t q_offset = 0;   // position of query row 0

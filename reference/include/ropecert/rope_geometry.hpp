@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "ropecert/exact_numbers.hpp"
 #include "ropecert/interval.hpp"
 #include "ropecert/problem.hpp"
 
@@ -25,5 +26,16 @@ std::vector<Interval> enclose_frequencies(const RopeParams& rope, mpfr_prec_t pr
 std::vector<Interval> enclose_rotated_row(const double* x, std::size_t d, const RopeParams& rope,
                                           const std::vector<Interval>& frequencies,
                                           std::int64_t position, mpfr_prec_t precision);
+
+// A rotation with rational cosine and sine.
+struct RationalRotation {
+  Rational cos, sin;
+};
+
+// Pythagorean angles (problem.hpp): the rotation by m * theta_p of plane p, exactly:
+// cos + i sin = ((u^2 - 1) + 2u i)^m / (u^2 + 1)^m with u = p + 2 (m < 0: the conjugate of -m).
+// Cost grows with |m| (the denominator has |m| log2(u^2 + 1) bits); meant for |m| up to a few
+// thousand.
+RationalRotation pythagorean_rotation(std::size_t plane, std::int64_t m);
 
 }  // namespace ropecert
