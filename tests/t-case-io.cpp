@@ -472,7 +472,7 @@ TEST_CASE("save_case writes a fixed, pretty-printed case.json", "[case-io]") {
   Problem p = small_rope_problem();
   p.scale = {Scale::Rule::decimal, "0.125"};
   p.mask = MaskKind::causal;
-  p.rope = {1.1, Pairing::interleaved, 2, 3, 1};
+  p.rope = {Angles::standard, 1.1, Pairing::interleaved, 2, 3, 1};
   fs::create_directory(tmp / "r");
   save_case(p, tmp / "r");
   CHECK(read_file(tmp / "r" / "case.json") == R"({
