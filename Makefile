@@ -34,7 +34,7 @@ build-asan: deps
 	cmake --build $(ASAN_BUILD_DIR) -j $(JOBS)
 
 run: build
-	./$(BUILD_DIR)/ropecert demo
+	./$(BUILD_DIR)/ropecert audit
 
 test-release: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)

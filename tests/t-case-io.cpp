@@ -100,8 +100,10 @@ bool same_matrix(const Matrix& a, const Matrix& b) {
 
 // Every field that case.json and the .npy files carry.
 bool same_problem(const Problem& a, const Problem& b) {
+  // The base is part of the problem for standard angles only.
+  const bool base_same = a.rope.angles == Angles::pythagorean || bits_of(a.rope.base) == bits_of(b.rope.base);
   const bool rope_same =
-      a.kind == Kind::general || (bits_of(a.rope.base) == bits_of(b.rope.base) && a.rope.pairing == b.rope.pairing &&
+      a.kind == Kind::general || (a.rope.angles == b.rope.angles && base_same && a.rope.pairing == b.rope.pairing &&
                                   a.rope.rotary_dim == b.rope.rotary_dim && a.rope.q_offset == b.rope.q_offset &&
                                   a.rope.k_offset == b.rope.k_offset);
   return a.kind == b.kind && a.scale.rule == b.scale.rule && a.scale.decimal == b.scale.decimal && a.mask == b.mask &&
@@ -125,7 +127,7 @@ Matrix gen_matrix(std::size_t rows, std::size_t cols) {
 }
 
 // A valid problem of either kind, biased to corner cases (n = 1, odd d with a smaller rotary_dim,
-// offsets at max_position, bases just above 1 and huge).
+// offsets at max_position, bases just above 1 and huge, pythagorean angles with any base).
 Problem gen_problem() {
   Problem p;
   p.kind = *rc::gen::element(Kind::rope, Kind::general);
@@ -144,7 +146,11 @@ Problem gen_problem() {
           std::memcpy(&x, &bits, sizeof x);
           return x;
         });
-    p.rope.base = *rc::gen::oneOf(above_one, rc::gen::element(10000.0, 1.1, 0x1.0000000000001p0, DBL_MAX));
+    p.rope.angles = *rc::gen::element(Angles::standard, Angles::pythagorean);
+    // Pythagorean angles ignore the base, so any value (even NaN) is valid in memory.
+    p.rope.base = p.rope.angles == Angles::standard
+                      ? *rc::gen::oneOf(above_one, rc::gen::element(10000.0, 1.1, 0x1.0000000000001p0, DBL_MAX))
+                      : *rc::gen::element(10000.0, 0.5, std::nan(""));
     p.rope.pairing = *rc::gen::element(Pairing::half, Pairing::interleaved);
     p.rope.rotary_dim = 2 * *rc::gen::inRange<std::size_t>(1, d / 2 + 1);
     p.rope.q_offset =
@@ -186,6 +192,7 @@ TEST_CASE("load_case applies the documented defaults", "[case-io]") {
   CHECK(p.scale.rule == Scale::Rule::inv_sqrt_d);
   CHECK(p.scale.decimal.empty());
   CHECK(p.mask == MaskKind::none);
+  CHECK(p.rope.angles == Angles::standard);
   CHECK(p.rope.base == 10000.0);
   CHECK(p.rope.pairing == Pairing::half);
   CHECK(p.rope.rotary_dim == 6);
@@ -200,6 +207,7 @@ TEST_CASE("load_case applies the documented defaults", "[case-io]") {
   REQUIRE(p.V.cols == 2);
   CHECK(p.V.values == pattern(8, 200));
   const Problem partial = load_case(make_case(tmp, "p", rope_json("", R"("pairing": "interleaved")")));
+  CHECK(partial.rope.angles == Angles::standard);
   CHECK(partial.rope.base == 10000.0);
   CHECK(partial.rope.rotary_dim == 4);
   CHECK(partial.rope.q_offset == 0);
@@ -209,12 +217,13 @@ TEST_CASE("load_case applies the documented defaults", "[case-io]") {
 TEST_CASE("load_case reads every field of case.json", "[case-io]") {
   TempDir tmp;
   const std::string json = rope_json(R"("scale": "0.125", "mask": "causal")",
-                                     R"("base": 500000.5, "pairing": "interleaved", "rotary_dim": 2,
-                                        "q_offset": 7, "k_offset": 3)");
+                                     R"("angles": "standard", "base": 500000.5, "pairing": "interleaved",
+                                        "rotary_dim": 2, "q_offset": 7, "k_offset": 3)");
   const Problem p = load_case(make_case(tmp, "c", json, 2, 6, 4, 1));
   CHECK(p.scale.rule == Scale::Rule::decimal);
   CHECK(p.scale.decimal == "0.125");
   CHECK(p.mask == MaskKind::causal);
+  CHECK(p.rope.angles == Angles::standard);
   CHECK(p.rope.base == 500000.5);
   CHECK(p.rope.pairing == Pairing::interleaved);
   CHECK(p.rope.rotary_dim == 2);
@@ -223,6 +232,29 @@ TEST_CASE("load_case reads every field of case.json", "[case-io]") {
   CHECK(load_case(make_case(tmp, "d", rope_json(R"("scale": "inv_d")"))).scale.rule == Scale::Rule::inv_d);
   CHECK(load_case(make_case(tmp, "e", rope_json(R"("scale": "inv_sqrt_d", "mask": "none")"))).scale.rule ==
         Scale::Rule::inv_sqrt_d);
+}
+
+TEST_CASE("load_case reads rope.angles; pythagorean angles take no base", "[case-io]") {
+  TempDir tmp;
+  const Problem p = load_case(
+      make_case(tmp, "p", rope_json("", R"("angles": "pythagorean", "pairing": "interleaved", "q_offset": 2)")));
+  CHECK(p.rope.angles == Angles::pythagorean);
+  CHECK(p.rope.pairing == Pairing::interleaved);
+  CHECK(p.rope.q_offset == 2);
+  CHECK(p.rope.rotary_dim == 4);
+  const Problem s = load_case(make_case(tmp, "s", rope_json("", R"("angles": "standard", "base": 2.5)")));
+  CHECK(s.rope.angles == Angles::standard);
+  CHECK(s.rope.base == 2.5);
+  const std::string no_base = "key 'rope.base' does not apply to angles \"pythagorean\"; remove it";
+  require_json_rejected(tmp, rope_json("", R"("angles": "pythagorean", "base": 10000)"), no_base);
+  require_json_rejected(tmp, rope_json("", R"("base": 2.5, "angles": "pythagorean")"), no_base);
+  require_json_rejected(tmp, rope_json("", R"("angles": "pythagorean", "base": "x")"), no_base);
+  require_json_rejected(tmp, rope_json("", R"("angles": "rational")"),
+                        "key 'rope.angles' is \"rational\"; expected \"standard\" or \"pythagorean\"");
+  require_json_rejected(tmp, rope_json("", R"("angles": "Pythagorean")"), "key 'rope.angles' is \"Pythagorean\"");
+  require_json_rejected(tmp, rope_json("", R"("angles": 1)"), "key 'rope.angles' must be a string, got 1");
+  require_json_rejected(tmp, rope_json("", R"("angles": "standard", "base": 1)"),
+                        "rope.base = 1 must be a finite number > 1");
 }
 
 TEST_CASE("positions use the offsets for kind rope and ignore them for kind general", "[case-io][problem]") {
@@ -436,6 +468,15 @@ TEST_CASE("validate_problem names the origin file of each in-memory defect", "[p
     p.rope.base = std::nan("");
     require_invalid(p, "case.json", "must be a finite number > 1");
   }
+  SECTION("pythagorean angles ignore the base") {
+    p.rope.angles = Angles::pythagorean;
+    for (double base : {std::nan(""), 1.0, -std::numeric_limits<double>::infinity()}) {
+      p.rope.base = base;
+      CHECK_NOTHROW(validate_problem(p, "origin"));
+    }
+    p.rope.rotary_dim = 6;
+    require_invalid(p, "case.json", "rope.rotary_dim = 6 must be even with 2 <= rotary_dim <= d = 4");
+  }
   SECTION("infinite Q entry") {
     p.Q.at(1, 2) = std::numeric_limits<double>::infinity();
     require_invalid(p, "Q.npy", "value at index (1, 2) is +Inf");
@@ -481,6 +522,7 @@ TEST_CASE("save_case writes a fixed, pretty-printed case.json", "[case-io]") {
   "scale": "0.125",
   "mask": "causal",
   "rope": {
+    "angles": "standard",
     "base": 1.1,
     "pairing": "interleaved",
     "rotary_dim": 2,
@@ -490,6 +532,24 @@ TEST_CASE("save_case writes a fixed, pretty-printed case.json", "[case-io]") {
 }
 )");
   CHECK(!fs::exists(tmp / "r" / "W.npy"));
+  p.rope.angles = Angles::pythagorean;  // the base (still 1.1) is not written
+  fs::create_directory(tmp / "p");
+  save_case(p, tmp / "p");
+  CHECK(read_file(tmp / "p" / "case.json") == R"({
+  "format": "ropecert-case/1",
+  "kind": "rope",
+  "scale": "0.125",
+  "mask": "causal",
+  "rope": {
+    "angles": "pythagorean",
+    "pairing": "interleaved",
+    "rotary_dim": 2,
+    "q_offset": 3,
+    "k_offset": 1
+  }
+}
+)");
+  CHECK(load_case(tmp / "p").rope.angles == Angles::pythagorean);
   p.kind = Kind::general;
   p.scale.rule = Scale::Rule::inv_d;
   p.K = Matrix(2, 4);
@@ -524,6 +584,7 @@ TEST_CASE("save_case then load_case gives back the same problem, deterministical
     const Problem p = gen_problem();
     RC_CLASSIFY(p.kind == Kind::general, "general");
     RC_CLASSIFY(p.mask == MaskKind::causal, "causal");
+    RC_CLASSIFY(p.kind == Kind::rope && p.rope.angles == Angles::pythagorean, "pythagorean");
     const fs::path a = tmp / ("a" + std::to_string(round));
     const fs::path b = tmp / ("b" + std::to_string(round++));
     fs::create_directory(a);

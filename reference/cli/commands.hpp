@@ -11,5 +11,6 @@ constexpr int exit_undecided = 3;
 int command_eval(int argc, char** argv);   // argv[0] is "eval"
 int command_demo(int argc, char** argv);   // argv[0] is "demo"
 int command_bench(int argc, char** argv);  // argv[0] is "bench"
+int command_audit(int argc, char** argv);  // argv[0] is "audit"
 
 }  // namespace ropecert::cli

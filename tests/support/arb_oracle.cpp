@@ -1,6 +1,8 @@
 // The Arb attention oracle (arb_oracle.hpp), written from the definition, term by term.
 #include "arb_oracle.hpp"
 
+#include <acb.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -45,8 +47,9 @@ std::vector<ArbBall> row_balls(const ropecert::Matrix& m, std::size_t row) {
   return x;
 }
 
-// theta_p = base^(-2p/r) for p = 0 .. r/2 - 1.
+// theta_p = base^(-2p/r) for p = 0 .. r/2 - 1 (standard angles; pythagorean ones need none).
 std::vector<ArbBall> rope_frequencies(const ropecert::RopeParams& rope, slong prec) {
+  if (rope.angles != ropecert::Angles::standard) return {};
   std::vector<ArbBall> theta(rope.rotary_dim / 2);
   ArbBall base, exponent;
   arb_set_d(base.get(), rope.base);
@@ -58,16 +61,37 @@ std::vector<ArbBall> rope_frequencies(const ropecert::RopeParams& rope, slong pr
   return theta;
 }
 
-// R_position x: each plane p rotated by position * theta_p; dims >= rotary_dim untouched.
+// sin and cos of plane p's angle at `position`. Standard: of position * theta_p. Pythagorean:
+// cos + i sin = ((u^2 - 1) + 2u i)^position / (u^2 + 1)^position, u = p + 2 (no trigonometry).
+void plane_sin_cos(arb_t sine, arb_t cosine, const ropecert::RopeParams& rope, const std::vector<ArbBall>& theta,
+                   std::size_t p, std::int64_t position, slong prec) {
+  if (rope.angles == ropecert::Angles::standard) {
+    ArbBall angle;
+    arb_mul_si(angle.get(), theta[p].get(), slong(position), prec);
+    arb_sin_cos(sine, cosine, angle.get(), prec);
+    return;
+  }
+  const slong u = slong(p) + 2;
+  acb_t z;
+  acb_init(z);
+  acb_set_si_si(z, u * u - 1, 2 * u);
+  acb_div_ui(z, z, ulong(u * u + 1), prec);
+  acb_pow_si(z, z, slong(position), prec);
+  arb_set(cosine, acb_realref(z));
+  arb_set(sine, acb_imagref(z));
+  acb_clear(z);
+}
+
+// R_position x: each plane p rotated by its angle at `position`; dims >= rotary_dim untouched.
 void rotate(std::vector<ArbBall>& x, const ropecert::RopeParams& rope, const std::vector<ArbBall>& theta,
             std::int64_t position, slong prec) {
   const bool half = rope.pairing == ropecert::Pairing::half;
-  ArbBall angle, sine, cosine, a, b;
-  for (std::size_t p = 0; p < theta.size(); ++p) {
+  const std::size_t planes = rope.rotary_dim / 2;
+  ArbBall sine, cosine, a, b;
+  for (std::size_t p = 0; p < planes; ++p) {
     const std::size_t ia = half ? p : 2 * p;
-    const std::size_t ib = half ? p + theta.size() : 2 * p + 1;
-    arb_mul_si(angle.get(), theta[p].get(), slong(position), prec);
-    arb_sin_cos(sine.get(), cosine.get(), angle.get(), prec);
+    const std::size_t ib = half ? p + planes : 2 * p + 1;
+    plane_sin_cos(sine.get(), cosine.get(), rope, theta, p, position, prec);
     arb_mul(a.get(), x[ia].get(), cosine.get(), prec);  // x_a cos - x_b sin
     arb_submul(a.get(), x[ib].get(), sine.get(), prec);
     arb_mul(b.get(), x[ia].get(), sine.get(), prec);  // x_a sin + x_b cos

@@ -7,9 +7,12 @@
 //   kind rope:    M_ij = s * sum_l (R_{a_i} q_i)_l (R_{b_j} k_j)_l, a_i = query_position(i),
 //                 b_j = key_position(j). R_t rotates plane p = 0 .. r/2-1 (r = rotary_dim),
 //                 i.e. dims (p, p + r/2) for Pairing::half and (2p, 2p + 1) for interleaved,
-//                 by phi = t * theta_p, theta_p = base^(-2p/r):
+//                 by phi = t * theta_p:
 //                 (x_a, x_b) -> (x_a cos phi - x_b sin phi, x_a sin phi + x_b cos phi);
-//                 dims r .. d-1 are not rotated.
+//                 dims r .. d-1 are not rotated. Angles standard: theta_p = base^(-2p/r), then
+//                 Arb's sin and cos of phi. Angles pythagorean: cos phi + i sin phi =
+//                 ((u^2-1) + 2u i)^t / (u^2+1)^t with u = p + 2, an Arb complex power (no atan,
+//                 no trigonometry, so it shares no route with the library's atan2 enclosure).
 //   kind general: M_ij = s * q_i^T W_{i-j} k_j.
 //   scale s:      1/d, 1/sqrt(d), or the decimal string (Scale::Rule).
 //   output:       T_ic = sum_j exp(M_ij) V_jc / sum_j exp(M_ij).

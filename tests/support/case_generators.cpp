@@ -48,7 +48,8 @@ rc::Gen<Problem> gen_rope_problem(ProblemLimits limits) {
     p.scale = gen_scale();
     p.rope.pairing = *rc::gen::element(Pairing::half, Pairing::interleaved);
     p.rope.rotary_dim = 2 * *rc::gen::inRange<std::size_t>(1, d / 2 + 1);
-    p.rope.base = *rc::gen::element(10000.0, 500000.0, 10.0, 2.5);
+    p.rope.angles = *rc::gen::weightedElement<Angles>({{3, Angles::standard}, {1, Angles::pythagorean}});
+    if (p.rope.angles == Angles::standard) p.rope.base = *rc::gen::element(10000.0, 500000.0, 10.0, 2.5);
     const bool large = *rc::gen::weightedElement<bool>({{4, false}, {1, true}});
     const std::int64_t base_offset = large ? 1000000 : 0;
     p.rope.k_offset = base_offset + *rc::gen::inRange<std::int64_t>(0, 4);
@@ -108,9 +109,12 @@ std::string describe(const Problem& p) {
   out << (p.kind == Kind::rope ? "rope" : "general") << " mask=" << (p.mask == MaskKind::causal ? "causal" : "none")
       << " scale=" << (p.scale.rule == Scale::Rule::inv_d ? "inv_d"
                        : p.scale.rule == Scale::Rule::inv_sqrt_d ? "inv_sqrt_d" : p.scale.decimal);
-  if (p.kind == Kind::rope)
-    out << " base=" << p.rope.base << " pairing=" << (p.rope.pairing == Pairing::half ? "half" : "interleaved")
+  if (p.kind == Kind::rope) {
+    out << " angles=" << (p.rope.angles == Angles::standard ? "standard" : "pythagorean");
+    if (p.rope.angles == Angles::standard) out << " base=" << p.rope.base;
+    out << " pairing=" << (p.rope.pairing == Pairing::half ? "half" : "interleaved")
         << " rotary_dim=" << p.rope.rotary_dim << " q_offset=" << p.rope.q_offset << " k_offset=" << p.rope.k_offset;
+  }
   describe_matrix(out, "Q", p.Q);
   describe_matrix(out, "K", p.K);
   describe_matrix(out, "V", p.V);

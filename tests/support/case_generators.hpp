@@ -20,7 +20,8 @@ struct ProblemLimits {
 // A short dyadic: mostly k/8 with |k| <= 24, sometimes 0, sometimes k * 2^e with e in [-30, 12].
 rc::Gen<double> gen_entry();
 
-// Kind rope: random pairing, rotary_dim (even, <= d), base in {10000, 500000, 10, 2.5}, offsets
+// Kind rope: random pairing, rotary_dim (even, <= d), angles standard with base in
+// {10000, 500000, 10, 2.5} or (about 1 in 4) pythagorean, offsets
 // (mostly small, sometimes about 10^6), mask none or causal (with k_offset <= q_offset so that no
 // row is fully masked), scale inv_sqrt_d, inv_d or a decimal string.
 rc::Gen<ropecert::Problem> gen_rope_problem(ProblemLimits limits = {});

@@ -4,11 +4,15 @@
 //               "kind":   "rope" | "general",
 //               "scale":  "inv_d" | "inv_sqrt_d" | "<decimal string>",   e.g. "0.125", "1e-2"
 //               "mask":   "none" | "causal",
-//               "rope":   {"base": 10000, "pairing": "half" | "interleaved",
+//               "rope":   {"angles": "standard" | "pythagorean",
+//                          "base": 10000,                           (angles "standard" only)
+//                          "pairing": "half" | "interleaved",
 //                          "rotary_dim": <even int, 2 <= r <= d; default d>,
 //                          "q_offset": 0, "k_offset": 0}}          (kind rope only; optional)
-//              Defaults: scale "inv_sqrt_d", mask "none", rope as shown with pairing "half".
-//              Unknown keys are an error.
+//              Defaults: scale "inv_sqrt_d", mask "none", rope as shown with angles "standard"
+//              and pairing "half". Angles (problem.hpp): "standard" theta_p = base^(-2p/r);
+//              "pythagorean" cos theta_p = (u^2-1)/(u^2+1), sin theta_p = 2u/(u^2+1), u = p + 2,
+//              where "base" is an error. Unknown keys are an error.
 //   Q.npy      n_q x d     little-endian float64 or float32, C order; values are exact binary numbers
 //   K.npy      n_k x d
 //   V.npy      n_k x d_v
@@ -29,7 +33,9 @@ namespace ropecert {
 Problem load_case(const std::filesystem::path& dir);
 
 // Writes `problem` as a case directory (case.json + float64 .npy files) into the existing,
-// empty directory `dir`. load_case(dir) gives back an identical problem.
+// empty directory `dir`, with the keys of case.json in the fixed order shown above ("base" only
+// for angles "standard"). load_case(dir) gives back an identical problem (for pythagorean angles,
+// whose base is unused, with the default base).
 void save_case(const Problem& problem, const std::filesystem::path& dir);
 
 }  // namespace ropecert

@@ -1,4 +1,5 @@
-// The geometry of standard RoPE: which dimensions form each rotation plane, and its frequency.
+// The geometry of RoPE: which dimensions form each rotation plane, its frequency, and the exact
+// rotations of Pythagorean angles.
 #pragma once
 #include <cstddef>
 #include <utility>
@@ -15,9 +16,14 @@ namespace ropecert {
 // (x_a, x_b) -> (x_a cos phi - x_b sin phi, x_a sin phi + x_b cos phi).
 std::vector<std::pair<std::size_t, std::size_t>> rotary_planes(std::size_t rotary_dim, Pairing pairing);
 
-// Enclosures of theta_p = base^(-2p / rotary_dim) = exp(-(2p / rotary_dim) * log(base)) for
-// p = 0 .. rotary_dim/2 - 1, computed in interval arithmetic from the exact double `base`
-// (never through a double theta). Precondition: base > 0, rotary_dim even and >= 2.
+// Enclosures of theta_p for p = 0 .. rotary_dim/2 - 1 (problem.hpp), never through a double theta:
+//   angles standard:    base^(-2p / rotary_dim) = exp(-(2p / rotary_dim) * log(base)), in interval
+//                       arithmetic from the exact double `base`;
+//   angles pythagorean: atan2(2u, u^2 - 1) = atan(2u / (u^2 - 1)), u = p + 2 (u^2 - 1 > 0), the
+//                       exact rational 2u / (u^2 - 1) rounded outward, then MPFI's atan.
+// Each MPFI operation (atan included) rounds outward, so each interval contains theta_p
+// (proofs-notes/10-certified-evaluation.md, Lemma 1; Lemma 2.3 for the standard rule).
+// Precondition: rotary_dim even and >= 2; for standard angles also base > 0.
 std::vector<Interval> enclose_frequencies(const RopeParams& rope, mpfr_prec_t precision);
 
 // Enclosure of R_position x for a row x of length d (exact doubles): plane p rotated by the

@@ -12,7 +12,10 @@ std::vector<std::pair<std::size_t, std::size_t>> rotary_planes(std::size_t rotar
   return planes;
 }
 
-std::vector<Interval> enclose_frequencies(const RopeParams& rope, mpfr_prec_t precision) {
+namespace {
+
+// theta_p = base^(-2p/r) = exp(-(2p/r) log(base)).
+std::vector<Interval> standard_frequencies(const RopeParams& rope, mpfr_prec_t precision) {
   Interval log_base(precision);
   mpfi_set_d(log_base.get(), rope.base);  // exact: precision >= 53
   mpfi_log(log_base.get(), log_base.get());
@@ -25,6 +28,36 @@ std::vector<Interval> enclose_frequencies(const RopeParams& rope, mpfr_prec_t pr
     frequencies.push_back(std::move(theta));
   }
   return frequencies;
+}
+
+// theta_p = atan2(2u, u^2 - 1) = atan(2u / (u^2 - 1)), u = p + 2 (u^2 - 1 > 0).
+std::vector<Interval> pythagorean_frequencies(const RopeParams& rope, mpfr_prec_t precision) {
+  std::vector<Interval> frequencies;
+  for (std::size_t p = 0; p < rope.rotary_dim / 2; ++p) {
+    const Integer u(p + 2);
+    const Rational tangent(2 * u, u * u - 1);
+    Interval theta(precision);
+    mpfi_set_q(theta.get(), tangent.backend().data());  // rounded outward
+    mpfi_atan(theta.get(), theta.get());
+    frequencies.push_back(std::move(theta));
+  }
+  return frequencies;
+}
+
+// A Gaussian integer re + im i.
+struct Gaussian {
+  Integer re, im;
+};
+
+Gaussian multiply(const Gaussian& x, const Gaussian& y) {
+  return {x.re * y.re - x.im * y.im, x.re * y.im + x.im * y.re};
+}
+
+}  // namespace
+
+std::vector<Interval> enclose_frequencies(const RopeParams& rope, mpfr_prec_t precision) {
+  return rope.angles == Angles::pythagorean ? pythagorean_frequencies(rope, precision)
+                                            : standard_frequencies(rope, precision);
 }
 
 std::vector<Interval> enclose_rotated_row(const double* x, std::size_t d, const RopeParams& rope,
@@ -48,6 +81,27 @@ std::vector<Interval> enclose_rotated_row(const double* x, std::size_t d, const 
     mpfi_add(rotated[b].get(), rotated[b].get(), term.get());
   }
   return rotated;
+}
+
+RationalRotation pythagorean_rotation(std::size_t plane, std::int64_t m) {
+  const Integer u(plane + 2);
+  // ((u^2 - 1) + 2u i)^|m| and (u^2 + 1)^|m| by repeated squaring.
+  Gaussian base{u * u - 1, 2 * u}, power{1, 0};
+  Integer base_norm = u * u + 1, denominator = 1;
+  const std::uint64_t magnitude = m < 0 ? 0 - static_cast<std::uint64_t>(m) : static_cast<std::uint64_t>(m);
+  for (std::uint64_t e = magnitude; e != 0; e >>= 1) {
+    if (e & 1) {
+      power = multiply(power, base);
+      denominator *= base_norm;
+    }
+    if (e > 1) {
+      base = multiply(base, base);
+      base_norm *= base_norm;
+    }
+  }
+  // R_{-|m|} = R_{|m|}^T: the conjugate.
+  const Integer im = m < 0 ? Integer(-power.im) : power.im;
+  return {Rational(power.re, denominator), Rational(im, denominator)};
 }
 
 }  // namespace ropecert

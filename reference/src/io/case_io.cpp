@@ -32,6 +32,7 @@ using Names = std::initializer_list<std::pair<const char*, E>>;
 const Names<Kind> kKinds = {{"rope", Kind::rope}, {"general", Kind::general}};
 const Names<MaskKind> kMasks = {{"none", MaskKind::none}, {"causal", MaskKind::causal}};
 const Names<Pairing> kPairings = {{"half", Pairing::half}, {"interleaved", Pairing::interleaved}};
+const Names<Angles> kAngles = {{"standard", Angles::standard}, {"pythagorean", Angles::pythagorean}};
 const Names<Scale::Rule> kScaleRules = {{"inv_d", Scale::Rule::inv_d}, {"inv_sqrt_d", Scale::Rule::inv_sqrt_d}};
 
 template <class E>
@@ -173,8 +174,11 @@ Scale read_scale(const Fields& top, const fs::path& file) {
 bool read_rope(const json& value, const fs::path& file, Problem& problem) {
   if (problem.kind != Kind::rope) fail(file, "key 'rope' applies only to kind rope; remove it for kind general");
   if (!value.is_object()) fail(file, "key 'rope' must be an object, got " + describe(value));
-  const Fields rope(value, file, "rope.", {"base", "pairing", "rotary_dim", "q_offset", "k_offset"});
+  const Fields rope(value, file, "rope.", {"angles", "base", "pairing", "rotary_dim", "q_offset", "k_offset"});
   RopeParams& r = problem.rope;
+  r.angles = rope.choice("angles", kAngles).value_or(r.angles);
+  if (r.angles == Angles::pythagorean && rope.get("base"))
+    fail(file, "key 'rope.base' does not apply to angles \"pythagorean\"; remove it");
   r.base = rope.number("base").value_or(r.base);
   r.pairing = rope.choice("pairing", kPairings).value_or(r.pairing);
   r.q_offset = rope.integer("q_offset").value_or(r.q_offset);
@@ -235,7 +239,9 @@ nlohmann::ordered_json settings_json(const Problem& p) {
   j["mask"] = name_of(kMasks, p.mask);
   if (p.kind != Kind::rope) return j;
   nlohmann::ordered_json& rope = j["rope"];
-  rope["base"] = p.rope.base;  // nlohmann prints the shortest decimal that parses back to the same double
+  rope["angles"] = name_of(kAngles, p.rope.angles);
+  // nlohmann prints the shortest decimal that parses back to the same double.
+  if (p.rope.angles == Angles::standard) rope["base"] = p.rope.base;
   rope["pairing"] = name_of(kPairings, p.rope.pairing);
   rope["rotary_dim"] = p.rope.rotary_dim;
   rope["q_offset"] = p.rope.q_offset;

@@ -94,7 +94,7 @@ void check_offset(std::int64_t offset, std::size_t n, const std::string& origin,
 void check_rope(const Problem& p, const std::string& origin) {
   if (!p.W.empty()) fail(origin, "W.npy", "kind rope takes no W; set kind general to use a coupling W");
   const RopeParams& r = p.rope;
-  if (!(std::isfinite(r.base) && r.base > 1))
+  if (r.angles == Angles::standard && !(std::isfinite(r.base) && r.base > 1))
     fail(origin, "case.json", "rope.base = " + number_text(r.base) + " must be a finite number > 1");
   if (r.rotary_dim % 2 != 0 || r.rotary_dim < 2 || r.rotary_dim > p.d())
     fail(origin, "case.json",

@@ -1,1 +1,101 @@
-// placeholder: being written this session
+#include "ropecert/exact_problem.hpp"
+
+#include <cctype>
+#include <cstdlib>
+#include <map>
+
+#include "ropecert/rope_geometry.hpp"
+
+namespace ropecert {
+
+std::string exact_view_unavailable(const Problem& problem) {
+  if (problem.kind == Kind::rope && problem.rope.angles == Angles::standard)
+    return "standard RoPE rotations cos(m theta_p), sin(m theta_p) are irrational; use \"angles\": "
+           "\"pythagorean\" for exact checks";
+  return "";
+}
+
+RationalMatrix exact_coupling(const Problem& problem, std::int64_t delta) {
+  const std::size_t d = problem.d();
+  RationalMatrix w(d, d);
+  if (problem.kind == Kind::general) {
+    const Matrix& coupling = problem.coupling(delta);
+    for (std::size_t e = 0; e < d * d; ++e) w.values[e] = Rational(coupling.values[e]);
+    return w;
+  }
+  for (std::size_t l = problem.rope.rotary_dim; l < d; ++l) w.at(l, l) = 1;
+  const auto planes = rotary_planes(problem.rope.rotary_dim, problem.rope.pairing);
+  for (std::size_t p = 0; p < planes.size(); ++p) {
+    const RationalRotation r = pythagorean_rotation(p, -delta);  // W_delta = R_{-delta}
+    const auto [a, b] = planes[p];
+    w.at(a, a) = r.cos;
+    w.at(a, b) = -r.sin;
+    w.at(b, a) = r.sin;
+    w.at(b, b) = r.cos;
+  }
+  return w;
+}
+
+namespace {
+
+// The exact value of a decimal string accepted by validate_problem ([+-]digits[.digits][e[+-]digits]);
+// std::nullopt when its exponent exceeds 10^4 in magnitude (too large to hold exactly).
+std::optional<Rational> exact_decimal(const std::string& text) {
+  Integer mantissa = 0;
+  long fraction_digits = 0;
+  bool in_fraction = false;
+  std::size_t k = 0;
+  const bool negative = !text.empty() && text[0] == '-';
+  if (!text.empty() && (text[0] == '-' || text[0] == '+')) ++k;
+  for (; k < text.size() && text[k] != 'e' && text[k] != 'E'; ++k) {
+    if (text[k] == '.') {
+      in_fraction = true;
+      continue;
+    }
+    mantissa = mantissa * 10 + (text[k] - '0');
+    if (in_fraction) ++fraction_digits;
+  }
+  const long exponent =
+      k < text.size() ? std::strtol(text.c_str() + k + 1, nullptr, 10) - fraction_digits : -fraction_digits;
+  if (std::labs(exponent) > 10000) return std::nullopt;
+  const Integer power = boost::multiprecision::pow(Integer(10), static_cast<unsigned>(std::labs(exponent)));
+  Rational value = exponent >= 0 ? Rational(mantissa * power) : Rational(mantissa, power);
+  return negative ? Rational(-value) : value;
+}
+
+}  // namespace
+
+std::optional<Rational> exact_scale(const Scale& scale, std::size_t d) {
+  switch (scale.rule) {
+    case Scale::Rule::inv_d:
+      return Rational(Integer(1), Integer(d));
+    case Scale::Rule::inv_sqrt_d: {
+      const Integer root = boost::multiprecision::sqrt(Integer(d));
+      if (root * root != d) return std::nullopt;
+      return Rational(Integer(1), root);
+    }
+    case Scale::Rule::decimal:
+      return exact_decimal(scale.decimal);
+  }
+  return std::nullopt;
+}
+
+RationalMatrix exact_logits(const Problem& problem, const Rational& scale) {
+  std::map<std::int64_t, RationalMatrix> couplings;  // by position difference
+  RationalMatrix m(problem.n_q(), problem.n_k());
+  const std::size_t d = problem.d();
+  for (std::size_t i = 0; i < problem.n_q(); ++i)
+    for (std::size_t j = 0; j < problem.n_k(); ++j) {
+      const std::int64_t delta = problem.query_position(i) - problem.key_position(j);
+      auto it = couplings.find(delta);
+      if (it == couplings.end()) it = couplings.emplace(delta, exact_coupling(problem, delta)).first;
+      Rational sum = 0;
+      for (std::size_t l1 = 0; l1 < d; ++l1)
+        for (std::size_t l2 = 0; l2 < d; ++l2)
+          sum += Rational(problem.Q.at(i, l1)) * it->second.at(l1, l2) * Rational(problem.K.at(j, l2));
+      m.at(i, j) = scale * sum;
+    }
+  return m;
+}
+
+}  // namespace ropecert

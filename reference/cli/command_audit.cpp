@@ -1,0 +1,59 @@
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "arguments.hpp"
+#include "commands.hpp"
+#include "ropecert/audit.hpp"
+#include "ropecert/errors.hpp"
+
+namespace ropecert::cli {
+
+namespace {
+
+const std::vector<OptionSpec> audit_options{
+    {"--json", "FILE", "also write the audit as JSON to FILE (atomically)"},
+    {"--seed", "N", "seed of the property checks (default 1)"},
+    {"--help", "", "show this help"},
+};
+
+// Writes `text` to `path` through a temporary file in the same directory and a rename.
+void write_atomically(const std::filesystem::path& path, const std::string& text) {
+  const std::filesystem::path parent = path.has_parent_path() ? path.parent_path() : ".";
+  if (!std::filesystem::is_directory(parent)) throw InputError(path.string() + ": directory does not exist");
+  const std::filesystem::path temporary = path.string() + ".tmp";
+  {
+    std::ofstream file(temporary, std::ios::binary);
+    file << text;
+    if (!file.flush()) {
+      std::filesystem::remove(temporary);
+      throw InputError(path.string() + ": cannot write");
+    }
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+}  // namespace
+
+int command_audit(int argc, char** argv) {
+  const ParsedArguments args = parse_arguments(argc, argv, 1, audit_options);
+  if (args.has("--help")) {
+    std::cout << "Usage: ropecert audit [--json FILE] [--seed N]\n\n"
+                 "Audits the claims of Alman & Song, \"Fast RoPE Attention\" (arXiv 2505.11892), claim by claim:\n"
+                 "verdict, evidence computed now (property checks with counterexamples shrunk by RapidCheck,\n"
+                 "exact rational arithmetic), the corrected statement, and the test and proof note behind it.\n"
+                 "Markdown on stdout.\n\n"
+              << describe_options(audit_options);
+    return exit_ok;
+  }
+  if (!args.positionals.empty()) throw InputError("audit: takes no positional arguments");
+  const std::uint64_t seed = static_cast<std::uint64_t>(args.integer_or("--seed", 1, 0, 1LL << 62));
+  const std::vector<ClaimVerdict> verdicts =
+      run_audit(seed, [](const std::string& id) { std::cerr << "ropecert audit: checking " << id << '\n'; });
+  if (args.has("--json")) write_atomically(args.value_or("--json", ""), audit_json(verdicts, seed).dump(2) + "\n");
+  std::cout << audit_markdown(verdicts, seed);
+  return exit_ok;
+}
+
+}  // namespace ropecert::cli

@@ -1,0 +1,22 @@
+// The polynomial of the polynomial method with exact rational coefficients (DIGEST section 3):
+//   P(x) = sum_{t=0}^{g} (x + R)^t / t!, the Taylor polynomial of e^(x+R) at 0.
+// Only the exact polynomial lives here; its approximation error belongs to the fast algorithm.
+#pragma once
+#include <cstddef>
+#include <vector>
+
+#include "ropecert/exact_numbers.hpp"
+
+namespace ropecert {
+
+// The monomial coefficients a_0 .. a_g of P: a_t = sum_{u=t}^{g} binom(u, t) R^{u-t} / u!.
+// Precondition: R >= 0.
+std::vector<Rational> shifted_taylor_coefficients(const Rational& R, std::size_t g);
+
+// sum_t a_t x^t by Horner's rule, exactly.
+Rational evaluate_polynomial(const std::vector<Rational>& coefficients, const Rational& x);
+
+// binom(n, k) as an exact integer.
+Integer binomial(std::size_t n, std::size_t k);
+
+}  // namespace ropecert

@@ -1,0 +1,220 @@
+#include "ropecert/audit.hpp"
+
+#include <sstream>
+
+#include "ropecert/claim_checks.hpp"
+#include "ropecert/exact_problem.hpp"
+#include "ropecert/fixed_precision_eval.hpp"
+#include "ropecert/interval.hpp"
+#include "ropecert/structure.hpp"
+#include "ropecert/synthetic.hpp"
+
+namespace ropecert {
+
+namespace {
+
+constexpr int property_cases = 300;
+
+std::string describe(const PropertyEvidence& e) {
+  std::ostringstream out;
+  out << e.name << " (" << e.statement << "): ";
+  if (e.holds)
+    out << "holds on " << e.cases << " random cases";
+  else
+    out << "refuted after " << e.cases << " passing cases; shrunk counterexample: " << e.counterexample;
+  out << " [" << e.domain << "; seed " << e.seed << "]";
+  if (!e.distribution.empty()) out << " [distribution: " << e.distribution << "]";
+  return out.str();
+}
+
+// The largest |M_ij| over a synthetic RoPE case (d = 64), from 64-bit enclosures, for a scale rule.
+double largest_logit(Scale::Rule rule, std::uint64_t seed) {
+  Problem p = synthetic_rope_problem(32, 64, MaskKind::none, 1.0, seed);
+  p.scale.rule = rule;
+  const FixedPrecisionEvaluator evaluator(p, 64);
+  double largest = 0;
+  for (std::size_t i = 0; i < p.n_q(); ++i)
+    for (const Interval& m : evaluator.softmax(i).logits)
+      largest = std::max({largest, std::fabs(mpfr_get_d(&m.get()->left, MPFR_RNDU)),
+                          std::fabs(mpfr_get_d(&m.get()->right, MPFR_RNDU))});
+  return largest;
+}
+
+ClaimVerdict scale_claim(std::uint64_t seed) {
+  const double inv_d = largest_logit(Scale::Rule::inv_d, seed),
+               inv_sqrt_d = largest_logit(Scale::Rule::inv_sqrt_d, seed);
+  std::ostringstream evidence;
+  evidence << "ropecert evaluates s = 1/d, s = 1/sqrt(d) and any decimal s. On a synthetic RoPE case (n = 32, "
+              "d = 64, entries in [-1, 1], seed "
+           << seed << ") max |M_ij| is " << inv_d << " with s = 1/d and " << inv_sqrt_d
+           << " with s = 1/sqrt(d), a factor " << inv_sqrt_d / inv_d
+           << " = sqrt(d): the entry bound B that the running time depends on grows by sqrt(d).";
+  return {"C1",
+          "The attention logits are scaled by s = 1/d",
+          "holds after correction",
+          evidence.str(),
+          "Real models use s = 1/sqrt(d). All results hold for any fixed s when B bounds the scaled logits "
+          "s |q_i^T W_{i-j} k_j|; with s = 1/sqrt(d) the same inputs give a bound sqrt(d) times larger.",
+          "tests/t-arb-oracle.cpp (oracle: scale rules), tests/t-certified-properties.cpp",
+          ""};
+}
+
+// The paper's 2 x 2 example: [[1, 2], [2, 4]] has rank 1; its entrywise exp has determinant
+// e^5 - e^4 > 0 (enclosed with intervals), so rank 2.
+std::string paper_example() {
+  RationalMatrix a(2, 2);
+  a.at(0, 0) = 1, a.at(0, 1) = 2, a.at(1, 0) = 2, a.at(1, 1) = 4;
+  Interval e5(64), e4(64);
+  mpfi_set_ui(e5.get(), 5);
+  mpfi_exp(e5.get(), e5.get());
+  mpfi_set_ui(e4.get(), 4);
+  mpfi_exp(e4.get(), e4.get());
+  mpfi_sub(e5.get(), e5.get(), e4.get());  // det [[e, e^2], [e^2, e^4]] = e^5 - e^4
+  std::ostringstream out;
+  out << "the paper's example [[1, 2], [2, 4]] has rank " << rank(a) << "; its entrywise exp has determinant in ["
+      << mpfr_get_d(&e5.get()->left, MPFR_RNDD) << ", " << mpfr_get_d(&e5.get()->right, MPFR_RNDU) << "], so rank "
+      << (mpfr_sgn(&e5.get()->left) > 0 ? "2" : "undetermined");
+  return out.str();
+}
+
+// d = 1, W_0 = 1, W_k = 0 (k != 0), Q = K = 1, s = 1: M = I_n.
+std::string identity_example(std::size_t n) {
+  Problem p;
+  p.kind = Kind::general;
+  p.Q = Matrix(n, 1);
+  p.K = Matrix(n, 1);
+  p.V = Matrix(n, 1);
+  for (std::size_t i = 0; i < n; ++i) p.Q.at(i, 0) = p.K.at(i, 0) = 1;
+  p.W.assign(2 * n - 1, Matrix(1, 1));
+  p.W[n - 1].at(0, 0) = 1;
+  return "d = 1, W_0 = 1, W_k = 0 otherwise, Q = K = 1, n = " + std::to_string(n) + ": M = I has rank " +
+         std::to_string(rank(exact_logits(p, Rational(1))));
+}
+
+const char* const pending_evidence =
+    "pending: needs the fast algorithm (the polynomial method with FFT), not yet built";
+
+}  // namespace
+
+std::vector<ClaimVerdict> run_audit(std::uint64_t seed, const std::function<void(const std::string&)>& progress) {
+  const auto step = [&](const char* id) {
+    if (progress) progress(id);
+  };
+  std::vector<ClaimVerdict> verdicts;
+
+  step("C1");
+  verdicts.push_back(scale_claim(seed));
+
+  step("C2");
+  verdicts.push_back({"C2", "Fact 3.3: an n x n circulant matrix times a vector costs O(n log n) by FFT", "holds",
+                      "see tests/t-toeplitz.cpp", "", "tests/t-toeplitz.cpp",
+                      "proofs-notes/21-circulant-embedding.md"});
+
+  step("C3");
+  const PropertyEvidence circulant = check_circulant_claim(seed, property_cases);
+  const PropertyEvidence periodic = check_circulant_iff_periodic(seed, property_cases);
+  const PropertyEvidence toeplitz = check_toeplitz(seed, property_cases);
+  verdicts.push_back({"C3", "Definition 4.7 / Lemmas 3.6, 5.1, 5.2: C^{l1,l2}_ij = (W_{i-j})_{l1,l2} is circulant",
+                      circulant.holds ? "holds" : "fails",
+                      describe(circulant) + ". " + describe(periodic) + ". " + describe(toeplitz) + ".",
+                      "C^{l1,l2} is Toeplitz (its entries depend on i - j only); it is circulant iff the family is "
+                      "n-periodic, W_k = W_{k-n} for k = 1 .. n-1, which standard RoPE is not. A Toeplitz matrix "
+                      "times a vector is the first n entries of a circulant embedding of size N >= 2n-1 times the "
+                      "zero-padded vector, so the O(n log n) cost survives.",
+                      "tests/t-claims.cpp [C3]", "proofs-notes/20-toeplitz-not-circulant.md"});
+
+  step("C4");
+  const PropertyEvidence decomposition = check_decomposition(seed, property_cases);
+  verdicts.push_back({"C4", "Claim 4.8: M = sum_{(l1,l2) in S} diag(Q_{*,l1}) C^{l1,l2} diag(K_{*,l2})",
+                      decomposition.holds ? "holds" : "fails", describe(decomposition) + ".",
+                      "With the scale written explicitly: M = s sum_S diag(Q_{*,l1}) C^{l1,l2} diag(K_{*,l2}).",
+                      "tests/t-claims.cpp [C4]", "proofs-notes/22-decomposition.md"});
+
+  step("C5");
+  const PropertyEvidence hadamard_products = check_hadamard(seed, property_cases);
+  verdicts.push_back({"C5", "Lemmas 3.6, 5.1: Hadamard products of rescaled circulant matrices are rescaled circulant",
+                      hadamard_products.holds ? "holds after correction" : "fails", describe(hadamard_products) + ".",
+                      "Hadamard products of rescaled Toeplitz matrices are rescaled Toeplitz, with the product "
+                      "symbol and the products of the scalings (the circulant statement is true but does not apply: "
+                      "the C^{l1,l2} are not circulant, see C3).",
+                      "tests/t-claims.cpp [C5]", "proofs-notes/23-hadamard-products.md"});
+
+  step("C6");
+  const PropertyEvidence count = check_term_count(seed, property_cases / 3);
+  verdicts.push_back({"C6", "Lemma 5.2: P(M) is a sum of at most binom(|S| + g, g) rescaled circulant matrices",
+                      count.holds ? "holds after correction" : "fails", describe(count) + ".",
+                      "P(M) is a sum of exactly binom(|S| + g, g) rescaled Toeplitz terms (some may vanish or "
+                      "coincide); generic families reach the count.",
+                      "tests/t-claims.cpp [C6]", "proofs-notes/24-term-count.md"});
+
+  step("C7");
+  verdicts.push_back({"C7", "Lemma 3.1: degree g = Theta(max(log(1/eps) / log(log(1/eps)/B), B)) suffices", "pending",
+                      pending_evidence, "", "", ""});
+  step("C8");
+  verdicts.push_back(
+      {"C8", "Theorem 5.3: the output T~ satisfies ||T~ - T||_inf <= eps", "pending", pending_evidence, "", "", ""});
+
+  step("C9");
+  const PropertyEvidence rope_rank = check_rope_rank(seed, property_cases / 3);
+  const PropertyEvidence general_rank = check_general_rank(seed, property_cases);
+  verdicts.push_back(
+      {"C9", "Introduction: with RoPE the pre-exponent matrix M no longer needs to have low rank",
+       std::string("split: general W ") + (general_rank.holds ? "fails" : "holds") + "; standard RoPE " +
+           (rope_rank.holds ? "fails" : "holds"),
+       "General couplings: " + identity_example(5) + "; " + describe(general_rank) +
+           ". Standard RoPE: " + describe(rope_rank) + ". Also " + paper_example() + ".",
+       "For standard RoPE, M = s (R_{a_i} q_i)^T (R_{b_j} k_j) has rank <= d, so the low-rank method of Alman & "
+       "Song 2023 applies with binom(d + g, g) terms (no FFT); the claim holds only for general couplings W.",
+       "tests/t-claims.cpp [C9]", "proofs-notes/25-ranks.md"});
+
+  step("C10");
+  verdicts.push_back({"C10", "Theorem 1.3: n^{1+o(1)} time for d = O(log n), B = o(sqrt(log n)), eps = 1/poly(n)",
+                      "pending", pending_evidence,
+                      "The term count binom(|S| + g, g) is n^{o(1)} only if |S| = O(d) (true for standard RoPE, "
+                      "|S| = 2d); for |S| = Theta(d^2) it is not.",
+                      "", ""});
+  step("C11");
+  verdicts.push_back({"C11", "Theorem 1.4: no n^{2-Omega(1)} algorithm for B = Omega(sqrt(log n)) under SETH",
+                      "proof note only",
+                      "Not machine-checkable: a reduction. W_k = I gives plain attention (so the bound of Alman & "
+                      "Song 2023 carries over), and rotating q_i by R_{a_i}^{-1} maps plain attention to standard "
+                      "RoPE with entries at most sqrt(2) B.",
+                      "", "", "proofs-notes/26-hardness.md"});
+  step("C12");
+  verdicts.push_back({"C12",
+                      "Alman & Song 2023: |A~ - A| <= delta A entrywise implies output error <= 2 delta ||V||_inf",
+                      "pending", pending_evidence, "", "", ""});
+  return verdicts;
+}
+
+std::string audit_markdown(const std::vector<ClaimVerdict>& verdicts, std::uint64_t seed) {
+  std::ostringstream out;
+  out << "# ropecert audit: Alman & Song, \"Fast RoPE Attention\" (arXiv 2505.11892)\n\n"
+      << "Every verdict below was computed by this run (seed " << seed << "); claim IDs follow the review "
+      << "thread.\n\n| ID | verdict | claim |\n|---|---|---|\n";
+  for (const ClaimVerdict& v : verdicts) out << "| " << v.id << " | " << v.verdict << " | " << v.claim << " |\n";
+  for (const ClaimVerdict& v : verdicts) {
+    out << "\n## " << v.id << ": " << v.verdict << "\n\n**Claim.** " << v.claim << "\n\n**Evidence.** " << v.evidence
+        << "\n";
+    if (!v.correction.empty()) out << "\n**Correction.** " << v.correction << "\n";
+    if (!v.test.empty() || !v.note.empty())
+      out << "\n**Backed by.** " << (v.test.empty() ? "" : "test: " + v.test)
+          << (v.test.empty() || v.note.empty() ? "" : "; ") << (v.note.empty() ? "" : "note: " + v.note) << "\n";
+  }
+  return out.str();
+}
+
+nlohmann::json audit_json(const std::vector<ClaimVerdict>& verdicts, std::uint64_t seed) {
+  nlohmann::json claims = nlohmann::json::array();
+  for (const ClaimVerdict& v : verdicts)
+    claims.push_back({{"id", v.id},
+                      {"claim", v.claim},
+                      {"verdict", v.verdict},
+                      {"evidence", v.evidence},
+                      {"correction", v.correction},
+                      {"test", v.test},
+                      {"note", v.note}});
+  return {{"format", "ropecert-audit/1"}, {"seed", seed}, {"claims", claims}};
+}
+
+}  // namespace ropecert

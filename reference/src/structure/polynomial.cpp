@@ -1,0 +1,33 @@
+#include "ropecert/polynomial.hpp"
+
+namespace ropecert {
+
+Integer binomial(std::size_t n, std::size_t k) {
+  if (k > n) return 0;
+  Integer result = 1;
+  for (std::size_t i = 1; i <= k; ++i) result = result * (n - k + i) / i;  // exact at every step
+  return result;
+}
+
+std::vector<Rational> shifted_taylor_coefficients(const Rational& R, std::size_t g) {
+  std::vector<Rational> a(g + 1);
+  Integer factorial = 1;  // u!
+  for (std::size_t u = 0; u <= g; ++u) {
+    if (u > 0) factorial *= u;
+    // (x + R)^u / u! = sum_t binom(u, t) R^(u-t) x^t / u!
+    Rational power = 1;  // R^(u-t), built from t = u downwards
+    for (std::size_t t = u + 1; t-- > 0;) {
+      a[t] += Rational(binomial(u, t)) * power / Rational(factorial);
+      power *= R;
+    }
+  }
+  return a;
+}
+
+Rational evaluate_polynomial(const std::vector<Rational>& coefficients, const Rational& x) {
+  Rational value = 0;
+  for (std::size_t t = coefficients.size(); t-- > 0;) value = value * x + coefficients[t];
+  return value;
+}
+
+}  // namespace ropecert
