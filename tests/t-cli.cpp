@@ -270,3 +270,32 @@ TEST_CASE("bad input: exit 2, one line naming the file and the problem, no OUT_D
     CHECK_FALSE(fs::exists(dir.path().string() + "/out"));
   }
 }
+
+TEST_CASE("audit prints all twelve claims and writes the same content as JSON", "[cli][audit]") {
+  const TempDir dir("cli-audit");
+  const std::string json_path = (dir / "audit.json").string();
+  const CliResult r = run_cli({"audit", "--json", json_path, "--seed", "7"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const nlohmann::json audit = read_json(json_path);
+  CHECK(audit["format"] == "ropecert-audit/1");
+  CHECK(audit["seed"] == 7);
+  REQUIRE(audit["claims"].size() == 12);
+  for (std::size_t k = 0; k < 12; ++k) {
+    const nlohmann::json& claim = audit["claims"][k];
+    CHECK(claim["id"] == "C" + std::to_string(k + 1));
+    for (const char* key : {"claim", "verdict", "evidence", "correction", "test", "note"}) CHECK(claim[key].is_string());
+    CHECK(r.out.find("## " + claim["id"].get<std::string>() + ": " + claim["verdict"].get<std::string>()) !=
+          std::string::npos);
+  }
+  const nlohmann::json& c3 = audit["claims"][2];
+  CHECK(c3["verdict"] == "fails");
+  CHECK(c3["evidence"].get<std::string>().find("is Toeplitz but not circulant") != std::string::npos);
+  CHECK(c3["correction"].get<std::string>().find("Toeplitz") != std::string::npos);
+  CHECK(audit["claims"][8]["verdict"] == "split: general W holds; standard RoPE fails");
+  CHECK(audit["claims"][10]["verdict"] == "proof note only");
+
+  const CliResult bad = run_cli({"audit", "--json", (dir / "missing" / "a.json").string()});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("missing") != std::string::npos);
+}
