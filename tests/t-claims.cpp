@@ -70,3 +70,10 @@ TEST_CASE("P-count: the expansion has binom(|S|+g, g) terms summing to P(M)", "[
   CHECK(e.holds);
   CHECK(e.distribution.find("distinct = binom") != std::string::npos);  // equality for generic families
 }
+
+TEST_CASE("P-rank-general: general couplings break the rank bound rank(M) <= d", "[claims][C9]") {
+  const PropertyEvidence e = check_general_rank(seed, 200);
+  print(e);
+  REQUIRE_FALSE(e.holds);
+  CHECK(e.counterexample.find("has rank") != std::string::npos);
+}

@@ -293,6 +293,8 @@ TEST_CASE("audit prints all twelve claims and writes the same content as JSON", 
   CHECK(c3["evidence"].get<std::string>().find("is Toeplitz but not circulant") != std::string::npos);
   CHECK(c3["correction"].get<std::string>().find("Toeplitz") != std::string::npos);
   CHECK(audit["claims"][8]["verdict"] == "split: general W holds; standard RoPE fails");
+  CHECK(audit["claims"][8]["evidence"].get<std::string>().find("M = I has rank 5") != std::string::npos);
+  CHECK(audit["claims"][8]["evidence"].get<std::string>().find("so rank 2") != std::string::npos);
   CHECK(audit["claims"][10]["verdict"] == "proof note only");
 
   const CliResult bad = run_cli({"audit", "--json", (dir / "missing" / "a.json").string()});

@@ -118,7 +118,8 @@ TEST_CASE("the shifted Taylor polynomial has the expected monomial coefficients"
 }
 
 TEST_CASE("exact ranks", "[structure]") {
-  CHECK(rank(matrix(2, 2, {1, 2, 2, 4})) == 1);
+  CHECK(rank(matrix(2, 2, {1, 2, 2, 4})) == 1);  // the paper's example
+  CHECK(max_abs(matrix(2, 2, {1, -7, 2, 4})) == 7);
   CHECK(rank(matrix(2, 3, {1, 2, 3, 1, 2, Rational(7, 2)})) == 2);
   CHECK(rank(RationalMatrix(3, 3)) == 0);
   // Rational RoPE, d = 2: M = s (R q)^T (R k) has rank <= 2 for any n.
@@ -134,8 +135,9 @@ TEST_CASE("the expansion of P(M) has binom(|S| + g, g) terms and sums to P(M)", 
   const std::vector<Rational> a = shifted_taylor_coefficients(Rational(2), 2);
   const std::vector<ExpansionTerm> terms = expand_polynomial(p, s, a);
   CHECK(terms.size() == 15);  // |S| = 4, g = 2: binom(6, 2)
-  RationalMatrix pm = m;
-  for (Rational& x : pm.values) x = evaluate_polynomial(a, x);
+  RationalMatrix pm(3, 3);
+  for (std::size_t k = 0; k < 9; ++k) pm.values[k] = evaluate_polynomial(a, m.values[k]);
+  CHECK(evaluate_entrywise(a, m) == pm);
   CHECK(sum_of_terms(terms, 3, 3) == pm);
   CHECK(distinct_nonzero_terms(terms) <= 15);
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ropecert/exact_numbers.hpp"
+#include "ropecert/rational_matrix.hpp"
 
 namespace ropecert {
 
@@ -15,6 +16,9 @@ std::vector<Rational> shifted_taylor_coefficients(const Rational& R, std::size_t
 
 // sum_t a_t x^t by Horner's rule, exactly.
 Rational evaluate_polynomial(const std::vector<Rational>& coefficients, const Rational& x);
+
+// The polynomial applied to every entry of m (P(M) of the polynomial method is entrywise).
+RationalMatrix evaluate_entrywise(const std::vector<Rational>& coefficients, const RationalMatrix& m);
 
 // binom(n, k) as an exact integer.
 Integer binomial(std::size_t n, std::size_t k);

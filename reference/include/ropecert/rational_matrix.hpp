@@ -19,4 +19,12 @@ struct RationalMatrix {
   bool operator==(const RationalMatrix& o) const { return rows == o.rows && cols == o.cols && values == o.values; }
 };
 
+// max_ij |A_ij| (0 for an empty matrix).
+inline Rational max_abs(const RationalMatrix& a) {
+  Rational largest = 0;
+  for (const Rational& x : a.values)
+    if (abs(x) > largest) largest = abs(x);
+  return largest;
+}
+
 }  // namespace ropecert

@@ -159,6 +159,21 @@ PropertyEvidence run(PropertyEvidence evidence, std::uint64_t seed, int cases,
   return evidence;
 }
 
+using Failure = std::function<void(std::size_t, std::string)>;
+
+// Asserts `predicate` on every C^{l1,l2} of `p`, reporting the first that fails as
+// "<problem>: C^{(l1,l2)} = [...] <verdict>".
+void assert_every_coupling(const Problem& p, bool (*predicate)(const RationalMatrix&), const char* verdict,
+                           const Failure& fail) {
+  for (const SupportPair& pair : coupling_support(p)) {
+    const RationalMatrix c = coupling_matrix(p, pair);
+    if (!predicate(c))
+      fail(p.n_q(), describe(p) + ": C^{(" + std::to_string(pair.first) + "," + std::to_string(pair.second) +
+                        ")} = " + text(c) + " " + verdict);
+    RC_ASSERT(predicate(c));
+  }
+}
+
 }  // namespace
 
 PropertyEvidence check_circulant_claim(std::uint64_t seed, int cases) {
@@ -166,14 +181,7 @@ PropertyEvidence check_circulant_claim(std::uint64_t seed, int cases) {
       named("P-circulant", "every C^{l1,l2}_ij = (W_{a_i - b_j})_{l1,l2} of a RoPE problem is circulant",
             "rope with pythagorean angles, n in 1..6, d in {2, 4}, both pairings, offsets 0..3");
   return run(e, seed, cases, [](const auto& fail) {
-    const Problem p = *gen_rational_rope(6);
-    for (const SupportPair& pair : coupling_support(p)) {
-      const RationalMatrix c = coupling_matrix(p, pair);
-      if (!is_circulant(c))
-        fail(p.n_q(), describe(p) + ": C^{(" + std::to_string(pair.first) + "," + std::to_string(pair.second) +
-                          ")} = " + text(c) + " is Toeplitz but not circulant");
-      RC_ASSERT(is_circulant(c));
-    }
+    assert_every_coupling(*gen_rational_rope(6), is_circulant, "is Toeplitz but not circulant", fail);
   });
 }
 
@@ -197,12 +205,7 @@ PropertyEvidence check_toeplitz(std::uint64_t seed, int cases) {
   const PropertyEvidence e = named("P-toeplitz", "every C^{l1,l2} is Toeplitz (depends on i - j only)",
                                    "kind general and rope with pythagorean angles, n in 1..6, offsets 0..3");
   return run(e, seed, cases, [](const auto& fail) {
-    const Problem p = *gen_exact_problem(6);
-    for (const SupportPair& pair : coupling_support(p)) {
-      const RationalMatrix c = coupling_matrix(p, pair);
-      if (!is_toeplitz(c)) fail(p.n_q(), describe(p) + ": C = " + text(c) + " is not Toeplitz");
-      RC_ASSERT(is_toeplitz(c));
-    }
+    assert_every_coupling(*gen_exact_problem(6), is_toeplitz, "is not Toeplitz", fail);
   });
 }
 
@@ -248,17 +251,14 @@ PropertyEvidence check_rope_rank(std::uint64_t seed, int cases) {
     const Problem p = *gen_rational_rope(9);
     const Rational s(Integer(1), Integer(p.d()));
     const RationalMatrix m = exact_logits(p, s);
-    Rational R = 0;
-    for (const Rational& x : m.values) R = std::max(R, Rational(abs(x)));
+    const Rational R = max_abs(m);
     const std::size_t rank_m = rank(m);
     RC_TAG(rank_m == p.d() ? "rank(M) = d" : "rank(M) < d");
     if (rank_m > p.d()) fail(p.n_q(), describe(p) + ": rank(M) = " + std::to_string(rank_m));
     RC_ASSERT(rank_m <= p.d());
     for (std::size_t g : {1, 2}) {
       const std::vector<Rational> a = shifted_taylor_coefficients(R, g);
-      RationalMatrix pm = m;
-      for (Rational& x : pm.values) x = evaluate_polynomial(a, x);
-      const std::size_t r = rank(pm);
+      const std::size_t r = rank(evaluate_entrywise(a, m));
       const Integer bound = binomial(p.d() + g, g);
       if (Integer(r) == bound) RC_TAG("rank(P(M)) = binom(d+g, g) for g = " + std::to_string(g));
       if (Integer(r) > bound)
@@ -289,12 +289,10 @@ PropertyEvidence check_term_count(std::uint64_t seed, int cases) {
     const std::size_t g = *rc::gen::inRange<std::size_t>(1, 3);
     const Rational s(Integer(1), Integer(p.d()));
     const RationalMatrix m = exact_logits(p, s);
-    Rational R = 0;
-    for (const Rational& x : m.values) R = std::max(R, Rational(abs(x)));
+    const Rational R = max_abs(m);
     const std::vector<Rational> a = shifted_taylor_coefficients(R, g);
     const std::vector<ExpansionTerm> terms = expand_polynomial(p, s, a);
-    RationalMatrix pm = m;
-    for (Rational& x : pm.values) x = evaluate_polynomial(a, x);
+    const RationalMatrix pm = evaluate_entrywise(a, m);
     const Integer count = binomial(coupling_support(p).size() + g, g);
     const std::size_t distinct = distinct_nonzero_terms(terms);
     RC_TAG(Integer(distinct) == count ? "distinct = binom" : "distinct < binom");

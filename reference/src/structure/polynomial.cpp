@@ -30,4 +30,10 @@ Rational evaluate_polynomial(const std::vector<Rational>& coefficients, const Ra
   return value;
 }
 
+RationalMatrix evaluate_entrywise(const std::vector<Rational>& coefficients, const RationalMatrix& m) {
+  RationalMatrix result = m;
+  for (Rational& x : result.values) x = evaluate_polynomial(coefficients, x);
+  return result;
+}
+
 }  // namespace ropecert
