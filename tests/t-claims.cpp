@@ -77,3 +77,13 @@ TEST_CASE("P-rank-general: general couplings break the rank bound rank(M) <= d",
   REQUIRE_FALSE(e.holds);
   CHECK(e.counterexample.find("has rank") != std::string::npos);
 }
+
+TEST_CASE("P-transfer: the error transfer bound holds, nearly attained, below the AS23 form", "[claims][C12]") {
+  const PropertyEvidence e = check_error_transfer(seed, 300);
+  print(e);
+  CHECK(e.holds);
+  // The extreme eta patterns come close to the bound: it is not vacuous.
+  const double worst = std::stod(e.distribution.substr(e.distribution.find(": ") + 2));
+  CHECK(worst > 0.5);
+  CHECK(worst <= 1.0);
+}

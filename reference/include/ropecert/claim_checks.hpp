@@ -51,4 +51,10 @@ PropertyEvidence check_general_rank(std::uint64_t seed, int cases);
 // at most that many distinct non-zero terms, with equality for generic (random) families.
 PropertyEvidence check_term_count(std::uint64_t seed, int cases);
 
+// P-transfer (C12): in a softmax row with weights perturbed as A~_j = A_j (1 - eta_j),
+// 0 <= eta_j <= delta, the output moves by at most range(V) delta / (4 (1 - delta)) (note 31),
+// which is below the AS23 bound 2 delta ||V||_inf; eta patterns include the extreme ones.
+// Also records the largest observed ratio |T~ - T| / bound in `distribution`.
+PropertyEvidence check_error_transfer(std::uint64_t seed, int cases);
+
 }  // namespace ropecert

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "ropecert/approximation.hpp"
 #include "ropecert/exact_problem.hpp"
 #include "ropecert/expansion.hpp"
 #include "ropecert/polynomial.hpp"
@@ -278,6 +279,43 @@ PropertyEvidence check_general_rank(std::uint64_t seed, int cases) {
     if (r > p.d()) fail(p.n_q(), describe(p) + ": M = " + text(m) + " has rank " + std::to_string(r));
     RC_ASSERT(r <= p.d());
   });
+}
+
+PropertyEvidence check_error_transfer(std::uint64_t seed, int cases) {
+  PropertyEvidence e = named("P-transfer",
+                             "|T~ - T| <= range(V) delta / (4 (1 - delta)) <= 2 delta ||V||_inf when "
+                             "A~_j = A_j (1 - eta_j), 0 <= eta_j <= delta",
+                             "one softmax row, 1..8 keys, random positive rational weights and values, delta in "
+                             "{1/1000, 1/100, 1/10, 1/4, 1/2}, eta_j in {0, delta} or uniform in [0, delta]");
+  Rational worst_ratio = 0;
+  e = run(e, seed, cases, [&worst_ratio](const auto& fail) {
+    const std::size_t keys = *rc::gen::inRange<std::size_t>(1, 9);
+    const Rational delta = Rational(1) / *rc::gen::element(1000, 100, 10, 4, 2);
+    const bool extreme = *rc::gen::arbitrary<bool>();
+    Rational total = 0, total_perturbed = 0, weighted = 0, weighted_perturbed = 0, v_min = 0, v_max = 0, v_abs = 0;
+    for (std::size_t j = 0; j < keys; ++j) {
+      const Rational a(*rc::gen::inRange(1, 1000), *rc::gen::inRange(1, 1000));
+      const Rational v(*rc::gen::inRange(-1000, 1001), 100);
+      const Rational eta = extreme ? (*rc::gen::arbitrary<bool>() ? delta : Rational(0))
+                                   : delta * Rational(*rc::gen::inRange(0, 101), 100);
+      const Rational a_perturbed = a * (1 - eta);
+      total += a;
+      total_perturbed += a_perturbed;
+      weighted += a * v;
+      weighted_perturbed += a_perturbed * v;
+      v_min = j == 0 ? v : std::min(v_min, v);
+      v_max = j == 0 ? v : std::max(v_max, v);
+      v_abs = std::max(v_abs, Rational(abs(v)));
+    }
+    const Rational error = abs(weighted_perturbed / total_perturbed - weighted / total);
+    const Rational tight = transfer_bound_tight(delta, v_max - v_min);
+    const bool holds = error <= tight && tight <= transfer_bound_as23(delta, v_abs);
+    if (tight > 0 && error / tight > worst_ratio) worst_ratio = error / tight;
+    if (!holds) fail(keys, "error " + error.str() + " > bound " + tight.str() + " at delta " + delta.str());
+    RC_ASSERT(holds);
+  });
+  e.distribution = "largest |T~ - T| / bound observed: " + std::to_string(static_cast<double>(worst_ratio));
+  return e;
 }
 
 PropertyEvidence check_term_count(std::uint64_t seed, int cases) {
