@@ -301,3 +301,38 @@ TEST_CASE("audit prints all twelve claims and writes the same content as JSON", 
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("missing") != std::string::npos);
 }
+
+TEST_CASE("fast: exact polynomial method within its bound, both routes equal, clear refusals", "[cli][fast]") {
+  const TempDir dir("cli-fast");
+  Problem p = small_rope_problem();  // n = 3, d = 4, causal, interleaved
+  p.rope.angles = Angles::pythagorean;
+  p.scale.rule = Scale::Rule::inv_d;
+  const std::string c = write_case(dir, p), toeplitz = (dir / "toeplitz").string(), lowrank = (dir / "lowrank").string();
+
+  const CliResult r = run_cli({"fast", c, "--eps", "1e-4", "--out", toeplitz, "--check"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const nlohmann::json report = read_json(toeplitz + "/report.json");
+  CHECK(report["format"] == "ropecert-fast-report/1");
+  CHECK(report["bound"].get<double>() <= 1e-4);
+  CHECK(report["check"]["within_bound"] == true);
+  CHECK(report["check"]["measured_max_error"].get<double>() <= report["bound"].get<double>());
+  CHECK(report["check"]["measured_max_error"].get<double>() > 0);  // the surrogate is not the exact softmax
+
+  REQUIRE(run_cli({"fast", c, "--eps", "1e-4", "--out", lowrank, "--route", "lowrank"}).exit_code == 0);
+  CHECK(read_file(toeplitz + "/T.npy") == read_file(lowrank + "/T.npy"));  // exactly the same surrogate
+  CHECK(read_json(lowrank + "/report.json")["terms"] != report["terms"]);   // binom(d+g, g) vs binom(|S|+g, g)
+
+  const CliResult too_many = run_cli({"fast", c, "--eps", "1e-12", "--out", (dir / "x").string(), "--max-terms", "10"});
+  CHECK(too_many.exit_code == 2);
+  CHECK(too_many.err.find("terms, more than --max-terms 10") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "x"));
+
+  const std::string standard = write_case(dir, small_rope_problem(), "standard");
+  const CliResult irrational = run_cli({"fast", standard, "--eps", "1e-4", "--out", (dir / "y").string()});
+  CHECK(irrational.exit_code == 2);
+  CHECK(irrational.err.find("pythagorean") != std::string::npos);
+  CHECK(run_cli({"fast", c, "--eps", "1e-4", "--out", (dir / "z").string(), "--arith", "double"}).exit_code == 2);
+  CHECK(run_cli({"fast", c, "--eps", "-1", "--out", (dir / "z").string()}).exit_code == 2);
+  CHECK_FALSE(fs::exists(dir / "z"));
+}

@@ -12,5 +12,6 @@ int command_eval(int argc, char** argv);   // argv[0] is "eval"
 int command_demo(int argc, char** argv);   // argv[0] is "demo"
 int command_bench(int argc, char** argv);  // argv[0] is "bench"
 int command_audit(int argc, char** argv);  // argv[0] is "audit"
+int command_fast(int argc, char** argv);   // argv[0] is "fast"
 
 }  // namespace ropecert::cli

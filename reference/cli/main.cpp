@@ -17,6 +17,7 @@ const char* const usage =
     "Commands:\n"
     "  audit [--json FILE]           audit the paper's claims, with evidence computed now\n"
     "  eval CASE_DIR --out OUT_DIR   evaluate a case (ropecert-case/1 directory), certified\n"
+    "  fast CASE_DIR --eps E --out D the polynomial method with FFT/Toeplitz (exact arithmetic)\n"
     "  demo                          evaluate a built-in demo case and print a summary\n"
     "  bench eval                    time the certified evaluator on synthetic RoPE cases\n"
     "\n"
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
       return ropecert::cli::exit_ok;
     }
     if (command == "audit") return ropecert::cli::command_audit(argc - 1, argv + 1);
+    if (command == "fast") return ropecert::cli::command_fast(argc - 1, argv + 1);
     if (command == "eval") return ropecert::cli::command_eval(argc - 1, argv + 1);
     if (command == "demo") return ropecert::cli::command_demo(argc - 1, argv + 1);
     if (command == "bench") return ropecert::cli::command_bench(argc - 1, argv + 1);

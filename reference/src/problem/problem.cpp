@@ -22,6 +22,11 @@ bool Problem::key_visible(std::size_t i, std::size_t j) const {
   return mask == MaskKind::none || key_position(j) <= query_position(i);
 }
 
+bool is_decimal(const std::string& text) {
+  static const std::regex decimal(R"([+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?)");
+  return std::regex_match(text, decimal);
+}
+
 namespace {
 
 // Errors name the file the offending data is stored in within the case directory `origin`.
@@ -124,8 +129,7 @@ void check_general(const Problem& p, const std::string& origin) {
 }
 
 void check_scale(const Scale& scale, const std::string& origin) {
-  static const std::regex decimal(R"([+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?)");
-  if (scale.rule == Scale::Rule::decimal && !std::regex_match(scale.decimal, decimal))
+  if (scale.rule == Scale::Rule::decimal && !is_decimal(scale.decimal))
     fail(origin, "case.json",
          "scale \"" + printable(scale.decimal) +
              "\" is not a decimal number; expected \"inv_d\", \"inv_sqrt_d\" or a decimal "

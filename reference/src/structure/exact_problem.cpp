@@ -36,11 +36,8 @@ RationalMatrix exact_coupling(const Problem& problem, std::int64_t delta) {
   return w;
 }
 
-namespace {
-
-// The exact value of a decimal string accepted by validate_problem ([+-]digits[.digits][e[+-]digits]);
-// std::nullopt when its exponent exceeds 10^4 in magnitude (too large to hold exactly).
 std::optional<Rational> exact_decimal(const std::string& text) {
+  if (!is_decimal(text)) return std::nullopt;
   Integer mantissa = 0;
   long fraction_digits = 0;
   bool in_fraction = false;
@@ -62,8 +59,6 @@ std::optional<Rational> exact_decimal(const std::string& text) {
   Rational value = exponent >= 0 ? Rational(mantissa * power) : Rational(mantissa, power);
   return negative ? Rational(-value) : value;
 }
-
-}  // namespace
 
 std::optional<Rational> exact_scale(const Scale& scale, std::size_t d) {
   switch (scale.rule) {
