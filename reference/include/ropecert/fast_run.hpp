@@ -4,6 +4,8 @@
 #pragma once
 #include <cstddef>
 
+#include <mpfr.h>
+
 #include "ropecert/exact_numbers.hpp"
 #include "ropecert/problem.hpp"
 #include "ropecert/rational_matrix.hpp"
@@ -33,5 +35,10 @@ FastPlan plan_fast_exact(const Problem& problem, const Rational& eps, FastRoute 
 
 // T~ (n_q x d_v), exact, by the chosen route with P = the shifted Taylor polynomial of degree g at R.
 RationalMatrix run_fast_exact(const Problem& problem, const FastPlan& plan, FastRoute route);
+
+// An upper bound on ||T~ - T||_inf that is rigorous: max over entries of the largest distance from
+// T~ to the endpoints of the certified enclosure of T at `precision` bits (fixed_precision_eval.hpp),
+// compared exactly. It exceeds the true error by at most the enclosure width (~2^-precision |T|).
+Rational certified_max_error(const Problem& problem, const RationalMatrix& t, mpfr_prec_t precision);
 
 }  // namespace ropecert

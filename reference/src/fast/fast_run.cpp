@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "ropecert/approximation.hpp"
 #include "ropecert/errors.hpp"
 #include "ropecert/exact_problem.hpp"
 #include "ropecert/fast_attention.hpp"
+#include "ropecert/fixed_precision_eval.hpp"
 #include "ropecert/polynomial.hpp"
 #include "ropecert/structure.hpp"
 
@@ -47,6 +49,23 @@ RationalMatrix run_fast_exact(const Problem& problem, const FastPlan& plan, Fast
   const std::vector<Rational> coefficients = shifted_taylor_coefficients(plan.R, plan.g);
   return route == FastRoute::toeplitz ? surrogate_attention_toeplitz(problem, plan.scale, coefficients)
                                       : surrogate_attention_lowrank(problem, plan.scale, coefficients);
+}
+
+Rational certified_max_error(const Problem& problem, const RationalMatrix& t, mpfr_prec_t precision) {
+  const FixedPrecisionEvaluator evaluator(problem, precision);
+  Rational largest = 0, lo, hi;
+  for (std::size_t i = 0; i < problem.n_q(); ++i) {
+    const RowSoftmax row = evaluator.softmax(i);
+    for (std::size_t c = 0; c < problem.d_v(); ++c) {
+      const Interval enclosure = evaluator.output(row, c);
+      if (!enclosure.is_finite()) throw std::runtime_error("certified_max_error: enclosure not finite");
+      mpfr_get_q(lo.backend().data(), &enclosure.get()->left);
+      mpfr_get_q(hi.backend().data(), &enclosure.get()->right);
+      const Rational& value = t.at(i, c);
+      largest = std::max({largest, Rational(abs(value - lo)), Rational(abs(hi - value))});
+    }
+  }
+  return largest;
 }
 
 }  // namespace ropecert
