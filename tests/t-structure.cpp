@@ -115,6 +115,12 @@ TEST_CASE("the shifted Taylor polynomial has the expected monomial coefficients"
   CHECK(evaluate_polynomial(a, Rational(-3, 2)) == 1);  // P(-R) = 1
   CHECK(binomial(10, 3) == 120);
   CHECK(binomial(3, 5) == 0);
+  CHECK(multinomial({2, 1, 0}) == 3);
+  CHECK(multinomial({2, 2}) == 6);
+  const std::vector<std::vector<std::size_t>> m = multisets(3, 2);
+  CHECK(m.size() == 10);  // binom(3 + 2, 2)
+  CHECK(m.front() == std::vector<std::size_t>{0, 0, 0});
+  CHECK(m.back() == std::vector<std::size_t>{2, 0, 0});
 }
 
 TEST_CASE("exact ranks", "[structure]") {

@@ -23,4 +23,11 @@ RationalMatrix evaluate_entrywise(const std::vector<Rational>& coefficients, con
 // binom(n, k) as an exact integer.
 Integer binomial(std::size_t n, std::size_t k);
 
+// |m|! / prod_e m_e! for a multiset given by its multiplicities m.
+Integer multinomial(const std::vector<std::size_t>& m);
+
+// Every multiset over `kinds` kinds with at most `max_total` elements, as multiplicity vectors,
+// in lexicographic order of (m_0, m_1, ...): binom(kinds + max_total, max_total) of them.
+std::vector<std::vector<std::size_t>> multisets(std::size_t kinds, std::size_t max_total);
+
 }  // namespace ropecert

@@ -49,36 +49,6 @@ RationalMatrix values_with_ones(const Problem& problem) {
   return x;
 }
 
-// |alpha|! / prod_l alpha_l!
-Integer multinomial(const std::vector<std::size_t>& alpha) {
-  Integer result = 1;
-  std::size_t total = 0;
-  for (std::size_t count : alpha) {
-    total += count;
-    result *= binomial(total, count);
-  }
-  return result;
-}
-
-// All multi-indices alpha in N^d with |alpha| <= g.
-std::vector<std::vector<std::size_t>> multi_indices(std::size_t d, std::size_t g) {
-  std::vector<std::vector<std::size_t>> out;
-  std::vector<std::size_t> alpha(d, 0);
-  std::function<void(std::size_t, std::size_t)> fill = [&](std::size_t l, std::size_t left) {
-    if (l == d) {
-      out.push_back(alpha);
-      return;
-    }
-    for (std::size_t count = 0; count <= left; ++count) {
-      alpha[l] = count;
-      fill(l + 1, left - count);
-    }
-    alpha[l] = 0;
-  };
-  fill(0, g);
-  return out;
-}
-
 // x^alpha = prod_l x_l^alpha_l.
 Rational monomial(const std::vector<Rational>& x, const std::vector<std::size_t>& alpha) {
   Rational result = 1;
@@ -161,7 +131,7 @@ RationalMatrix surrogate_attention_lowrank(const Problem& problem, const Rationa
   check_common(problem, coefficients, who);
   const std::size_t n_q = problem.n_q(), n_k = problem.n_k(), d = problem.d(), cols = problem.d_v() + 1;
   const std::size_t g = coefficients.size() - 1;
-  const auto alphas = multi_indices(d, g);
+  const std::vector<std::vector<std::size_t>> alphas = multisets(d, g);
   const std::size_t features = alphas.size();
   // weight(alpha) = a_|alpha| s^|alpha| multinomial(alpha)
   std::vector<Rational> weight(features);

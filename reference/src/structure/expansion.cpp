@@ -1,45 +1,11 @@
 #include "ropecert/expansion.hpp"
 
 #include <algorithm>
-#include <functional>
 
 #include "ropecert/exact_problem.hpp"
 #include "ropecert/polynomial.hpp"
 
 namespace ropecert {
-
-namespace {
-
-// |m|! / prod_e m_e!
-Integer multinomial(const std::vector<std::size_t>& m) {
-  Integer result = 1;
-  std::size_t total = 0;
-  for (std::size_t count : m) {
-    total += count;
-    result *= binomial(total, count);
-  }
-  return result;
-}
-
-// Calls visit(m) for every multiset m of `size` kinds with |m| <= max_total.
-void for_each_multiset(std::size_t size, std::size_t max_total,
-                       const std::function<void(const std::vector<std::size_t>&)>& visit) {
-  std::vector<std::size_t> m(size, 0);
-  std::function<void(std::size_t, std::size_t)> fill = [&](std::size_t kind, std::size_t left) {
-    if (kind == size) {
-      visit(m);
-      return;
-    }
-    for (std::size_t count = 0; count <= left; ++count) {
-      m[kind] = count;
-      fill(kind + 1, left - count);
-    }
-    m[kind] = 0;
-  };
-  fill(0, max_total);
-}
-
-}  // namespace
 
 std::vector<ExpansionTerm> expand_polynomial(const Problem& problem, const Rational& scale,
                                              const std::vector<Rational>& coefficients) {
@@ -59,7 +25,7 @@ std::vector<ExpansionTerm> expand_polynomial(const Problem& problem, const Ratio
 
   std::vector<ExpansionTerm> terms;
   const std::size_t g = coefficients.size() - 1;
-  for_each_multiset(support.size(), g, [&](const std::vector<std::size_t>& m) {
+  for (const std::vector<std::size_t>& m : multisets(support.size(), g)) {
     RescaledToeplitz product{std::vector<Rational>(n_q, 1), std::vector<Rational>(n_q + n_k - 1, 1),
                              std::vector<Rational>(n_k, 1)};
     std::size_t degree = 0;
@@ -69,7 +35,7 @@ std::vector<ExpansionTerm> expand_polynomial(const Problem& problem, const Ratio
     for (std::size_t k = 0; k < degree; ++k) coefficient *= scale;
     for (Rational& x : product.row) x *= coefficient;
     terms.push_back({m, std::move(product)});
-  });
+  }
   return terms;
 }
 
