@@ -1,7 +1,8 @@
 // The error of the polynomial method (proofs-notes/30-, 31-): the certified error delta of the
 // shifted Taylor polynomial against MPFI enclosures of exp, the least degree against the
-// definition, and the error transfer against exact rational softmax outputs for every extreme
-// perturbation pattern. RapidCheck seeds are pinned in CTest; set RC_PARAMS="seed=N" to reproduce.
+// definition, the sharp worst error eta* and its least degree against Arb, and the error transfer
+// against exact rational softmax outputs for every extreme perturbation pattern. RapidCheck seeds
+// are pinned in CTest; set RC_PARAMS="seed=N" to reproduce.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -16,11 +17,18 @@
 #include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
+#include <arb.h>
+#include <arb_hypgeom.h>
+#include <flint/fmpq.h>
+#include <mpfr.h>
+
 #include "ropecert/approximation.hpp"
 #include "ropecert/interval.hpp"
 #include "ropecert/polynomial.hpp"
+#include "support/arb_oracle.hpp"
 
 using namespace ropecert;
+using ropecert_test::ArbBall;
 
 namespace {
 
@@ -149,6 +157,116 @@ double relative_error_at_endpoint(const Rational& R, std::size_t g) {
   return mpfi_get_d(e.get());
 }
 
+// ---- Arb oracle for eta(y) = 1 - e^-y T_g(y) (note 30, Lemma 30.6), sharing no code with the library.
+
+// The exact rational q as an Arb ball at precision prec.
+void arb_set_rational(arb_t x, const Rational& q, slong prec) {
+  fmpq_t f;
+  fmpq_init(f);
+  fmpz_set_mpz(fmpq_numref(f), mpq_numref(q.backend().data()));
+  fmpz_set_mpz(fmpq_denref(f), mpq_denref(q.backend().data()));
+  arb_set_fmpq(x, f, prec);
+  fmpq_clear(f);
+}
+
+// An arf value as an exact rational.
+Rational arf_to_rational(const arf_t a) {
+  mpfr_t m;
+  mpfr_init2(m, std::max<slong>(arf_bits(a), 2));
+  arf_get_mpfr(m, a, MPFR_RNDN);  // exact: the precision holds every bit
+  Rational q;
+  mpfr_get_q(q.backend().data(), m);
+  mpfr_clear(m);
+  return q;
+}
+
+// The exact endpoints mid -+ rad of a finite ball.
+struct Bounds {
+  Rational lo, hi;
+};
+
+Bounds ball_bounds(const ArbBall& ball) {
+  arf_t rad, end;
+  arf_init(rad);
+  arf_init(end);
+  arf_set_mag(rad, arb_radref(ball.get()));
+  Bounds b;
+  arf_sub(end, arb_midref(ball.get()), rad, ARF_PREC_EXACT, ARF_RND_DOWN);
+  b.lo = arf_to_rational(end);
+  arf_add(end, arb_midref(ball.get()), rad, ARF_PREC_EXACT, ARF_RND_DOWN);
+  b.hi = arf_to_rational(end);
+  arf_clear(rad);
+  arf_clear(end);
+  return b;
+}
+
+// eta(y) from the definition 1 - e^-y sum_{t<=g} y^t/t!, an Arb ball at precision prec.
+ArbBall arb_eta_ball(const Rational& y, std::size_t g, slong prec) {
+  ArbBall Y, term, sum, e, eta;
+  arb_set_rational(Y.get(), y, prec);
+  arb_one(term.get());
+  for (std::size_t t = 0; t <= g; ++t) {  // term = y^t / t!
+    arb_add(sum.get(), sum.get(), term.get(), prec);
+    arb_mul(term.get(), term.get(), Y.get(), prec);
+    arb_div_ui(term.get(), term.get(), t + 1, prec);
+  }
+  arb_neg(e.get(), Y.get());
+  arb_exp(e.get(), e.get(), prec);
+  arb_mul(eta.get(), e.get(), sum.get(), prec);
+  arb_sub_ui(eta.get(), eta.get(), 1, prec);
+  arb_neg(eta.get(), eta.get());
+  return eta;
+}
+
+// eta(y) from 256 bits, the precision doubling until the ball is relatively 2^-64 narrow (the
+// subtraction cancels when eta is tiny).
+Bounds arb_eta(const Rational& y, std::size_t g) {
+  for (slong prec = 256; prec <= 65536; prec *= 2) {
+    const ArbBall eta = arb_eta_ball(y, g, prec);
+    if (y == 0 || arb_rel_accuracy_bits(eta.get()) >= 64) return ball_bounds(eta);
+  }
+  throw std::runtime_error("arb_eta: no 2^-64 ball at 65536 bits, y = " + y.str());
+}
+
+// Decides eta(y) <= value: from 256 bits, the precision doubles until the ball lies on one side.
+// (A fixed-width ball cannot do this: value may exceed eta(y) by less than the ball's radius.)
+bool arb_eta_at_most(const Rational& y, std::size_t g, const Rational& value) {
+  for (slong prec = 256; prec <= 65536; prec *= 2) {
+    const Bounds b = ball_bounds(arb_eta_ball(y, g, prec));
+    if (b.hi <= value) return true;
+    if (b.lo > value) return false;
+  }
+  throw std::runtime_error("arb_eta_at_most: undecided at 65536 bits, y = " + y.str() + ", value = " + value.str());
+}
+
+// eta(y) a second way: the regularized lower incomplete gamma P(g + 1, y) = Pr[Poisson(y) > g].
+Bounds arb_eta_gamma(const Rational& y, std::size_t g) {
+  const slong prec = 512;
+  ArbBall Y, s, eta;
+  arb_set_rational(Y.get(), y, prec);
+  arb_set_ui(s.get(), g + 1);
+  arb_hypgeom_gamma_lower(eta.get(), s.get(), Y.get(), 1, prec);
+  return ball_bounds(eta);
+}
+
+const Rational two_to_minus_20(1, 1048576);
+
+bool is_dyadic(const Rational& q) {
+  const Integer d = denominator(q);
+  return (d & (d - 1)) == 0;
+}
+
+// R over a wider range than gen_radius: p/q in (0, 8] (q <= 64), tiny R = k/2^e (e <= 80), and R up to 40.
+Rational gen_radius_wide() {
+  switch (*rc::gen::element(0, 1, 2, 3)) {
+    case 0:
+      return Rational(*rc::gen::inRange<long>(1, 8), pow(Integer(2), *rc::gen::inRange<unsigned>(6, 81)));
+    case 1:
+      return Rational(*rc::gen::inRange<long>(1, 40 * 7 + 1), 7);
+    default:
+      return gen_radius();
+  }
+}
 }  // namespace
 
 TEST_CASE("delta(R, g) = (2R)^(g+1)/(g+1)! on hand values and against its definition", "[approximation]") {
@@ -237,6 +355,131 @@ TEST_CASE("least_degree is the first g with delta(R, g) <= target", "[approximat
     RC_ASSERT(delta_slow(R, g) <= target);
     for (std::size_t h = 0; h < g; ++h) RC_ASSERT(delta_slow(R, h) > target);
   });
+}
+
+TEST_CASE("taylor_relative_error_sharp encloses eta*(R, g) = eta(2R) within 2^-20 (Arb oracle)", "[approximation]") {
+  CHECK(taylor_relative_error_sharp(0, 0) == 0);
+  CHECK(taylor_relative_error_sharp(0, 9) == 0);
+  CHECK_THROWS_AS(taylor_relative_error_sharp(-1, 3), std::invalid_argument);
+  CHECK_THROWS_AS(taylor_relative_error_sharp(Rational(-1, 1000), 0), std::invalid_argument);
+  CHECK(taylor_relative_error_sharp(8, 0) <= 1);  // eta* = 1 - e^-16 < 1: the value is clamped to 1
+  rc::prop("eta* <= sharp <= Arb upper (1 + 2^-20), sharp <= delta, sharp dyadic and <= 1", [] {
+    const Rational R = gen_radius_wide();
+    const std::size_t g = *rc::gen::inRange<std::size_t>(0, 81);
+    const Rational sharp = taylor_relative_error_sharp(R, g);
+    const Bounds oracle = arb_eta(2 * R, g);
+    RC_LOG() << "R = " << R << ", g = " << g << ", sharp = " << sharp << "\n";
+    RC_CLASSIFY(2 * R > g + 1, "head route (2R > g + 1)");
+    RC_ASSERT(oracle.lo > 0);
+    RC_ASSERT(arb_eta_at_most(2 * R, g, sharp));
+    RC_ASSERT(sharp <= oracle.hi * (1 + two_to_minus_20));
+    RC_ASSERT(sharp <= taylor_relative_error_bound(R, g));
+    RC_ASSERT(sharp <= 1);
+    RC_ASSERT(is_dyadic(sharp));
+  });
+  rc::prop("eta(y) <= sharp at the ends, 8 equispaced and 4 random y in [0, 2R]", [] {
+    const Rational R = gen_radius_wide();
+    const std::size_t g = *rc::gen::inRange<std::size_t>(0, 41);
+    const Rational sharp = taylor_relative_error_sharp(R, g);
+    RC_LOG() << "R = " << R << ", g = " << g << ", sharp = " << sharp << "\n";
+    std::vector<Rational> ys;
+    for (long k = 0; k <= 8; ++k) ys.push_back(2 * R * Rational(k, 8));
+    for (int k = 0; k < 4; ++k) ys.push_back(2 * R * Rational(*rc::gen::inRange<long>(0, 1001), 1000));
+    for (const Rational& y : ys) {
+      RC_LOG() << "y = " << y << "\n";
+      RC_ASSERT(arb_eta_at_most(y, g, sharp));
+    }
+  });
+  SECTION("extreme radii: 2^-3000 (delta/eta* - 1 ~ 2^-3000) and 1000 (head and tail routes, y = 2000)") {
+    const Rational tiny(1, pow(Integer(2), 3000u));
+    for (const auto& [R, g] : std::vector<std::pair<Rational, std::size_t>>{
+             {tiny, 0}, {tiny, 3}, {1000, 0}, {1000, 1000}, {1000, 1998}, {1000, 2000}, {1000, 2600}}) {
+      INFO("R = " << R.convert_to<double>() << ", g = " << g);
+      const Rational sharp = taylor_relative_error_sharp(R, g);
+      CHECK(arb_eta_at_most(2 * R, g, sharp));
+      CHECK(sharp <= arb_eta(2 * R, g).hi * (1 + two_to_minus_20));
+      CHECK(sharp <= taylor_relative_error_bound(R, g));
+      CHECK(is_dyadic(sharp));
+    }
+  }
+  SECTION("two Arb routes agree (gamma_lower and the definition) and sharp lies in both tolerances") {
+    for (const Rational& R : {Rational(1, 64), Rational(1, 2), Rational(3), Rational(8), Rational(33, 2)}) {
+      for (std::size_t g : {0, 1, 5, 17, 40, 90}) {
+        INFO("R = " << R << ", g = " << g);
+        const Bounds a = arb_eta(2 * R, g), b = arb_eta_gamma(2 * R, g);
+        CHECK(a.lo <= b.hi);
+        CHECK(b.lo <= a.hi);
+        const Rational sharp = taylor_relative_error_sharp(R, g);
+        CHECK(b.lo <= sharp);
+        CHECK(sharp <= std::max(a.hi, b.hi) * (1 + two_to_minus_20));
+      }
+    }
+  }
+}
+
+TEST_CASE("least_degree_sharp is the least g with sharp(R, g) <= target, and <= least_degree", "[approximation]") {
+  CHECK(least_degree_sharp(0, Rational(1, 1000000)) == 0);
+  CHECK(least_degree_sharp(8, 1) == 0);  // eta* < 1 always; least_degree(8, 1) is much larger
+  CHECK(least_degree(8, 1) > 30);
+  CHECK_THROWS_AS(least_degree_sharp(-1, 1), std::invalid_argument);
+  CHECK_THROWS_AS(least_degree_sharp(1, 0), std::invalid_argument);
+  CHECK_THROWS_AS(least_degree_sharp(1000000, Rational(1, 2)), std::invalid_argument);  // g ~ 2e6 > cap
+  SECTION("beyond least_degree's cap the sharp degree can still be found") {
+    // y = 100002: least_degree refuses at once (2R - 1 >= cap), but Pr[Poisson(y) > g] <= 0.99 near
+    // g = y - 2.33 sqrt(y).
+    CHECK_THROWS_AS(least_degree(50001, Rational(99, 100)), std::invalid_argument);
+    const std::size_t g = least_degree_sharp(50001, Rational(99, 100));
+    CHECK(g <= least_degree_cap);
+    CHECK(taylor_relative_error_sharp(50001, g) <= Rational(99, 100));
+    CHECK(taylor_relative_error_sharp(50001, g - 1) > Rational(99, 100));
+    CHECK(g > 99000);
+  }
+  rc::prop("minimal, <= least_degree, at random and at exact boundary targets", [] {
+    const Rational R = gen_radius_wide();
+    const int kind = *rc::gen::element(0, 1, 2);
+    std::size_t g0 = 0;
+    Rational target;
+    if (kind == 0) {
+      g0 = *rc::gen::inRange<std::size_t>(0, 80);
+      target = taylor_relative_error_sharp(R, g0);  // the answer is at most g0
+    } else if (kind == 1) {
+      target = taylor_relative_error_bound(R, *rc::gen::inRange<std::size_t>(0, 80));
+    } else {
+      target = Rational(*rc::gen::inRange<long>(1, 1000), 1) / pow(Integer(2), *rc::gen::inRange<unsigned>(0, 200));
+    }
+    RC_PRE(target > 0);
+    RC_CLASSIFY(kind == 0, "target = sharp(R, g0)");
+    RC_CLASSIFY(kind == 1, "target = delta(R, g0)");
+    RC_LOG() << "R = " << R << ", target = " << target << "\n";
+    const std::size_t g = least_degree_sharp(R, target);
+    RC_ASSERT(g <= least_degree(R, target));
+    if (kind == 0) RC_ASSERT(g <= g0);
+    RC_ASSERT(taylor_relative_error_sharp(R, g) <= target);
+    for (std::size_t h = 0; h < g; ++h) RC_ASSERT(taylor_relative_error_sharp(R, h) > target);
+  });
+  SECTION("the degree saving, measured; Arb confirms eta*(g) <= target < eta*(g - 1) (1 + 2^-20)") {
+    // Measured (this table is printed by the test):  R  target  g(delta)  g(sharp)
+    //   1/2 1e-6: 9, 9;  2 1e-6: 19, 17;  4 1e-12: 40, 35;  8 1e-6: 53, 38;  8 1e-12: 63, 51;
+    //   16 1e-12: 108, 79;  32 1e-30: 230, 175.
+    std::cout << "\n[approximation] least degree with delta(R, g) vs with the sharp eta*(R, g):\n"
+              << "     R   target  g(delta)  g(sharp)  saved\n";
+    const std::vector<std::pair<Rational, int>> cases = {
+        {Rational(1, 2), 6}, {2, 6}, {4, 12}, {8, 6}, {8, 12}, {16, 12}, {32, 30}};
+    for (const auto& [R, k] : cases) {
+      const Rational target(1, pow(Integer(10), static_cast<unsigned>(k)));
+      const std::size_t old_g = least_degree(R, target);
+      const std::size_t g = least_degree_sharp(R, target);
+      INFO("R = " << R << ", target = 1e-" << k << ", g = " << g);
+      CHECK(g <= old_g);
+      CHECK(arb_eta(2 * R, g).lo <= target);
+      if (g > 0) CHECK(arb_eta(2 * R, g - 1).hi * (1 + two_to_minus_20) > target);
+      std::cout << std::defaultfloat << std::setprecision(4) << std::setw(6) << R.convert_to<double>() << std::setw(9)
+                << "1e-" + std::to_string(k) << std::setw(10) << old_g << std::setw(10) << g << std::setw(7)
+                << old_g - g << "\n";
+    }
+    CHECK(least_degree(8, Rational(1, 1000000000000)) == 63);
+    CHECK(least_degree_sharp(8, Rational(1, 1000000000000)) == 51);
+  }
 }
 
 TEST_CASE("error transfer: every extreme eta pattern stays within the bounds", "[approximation]") {

@@ -332,7 +332,21 @@ TEST_CASE("fast: exact polynomial method within its bound, both routes equal, cl
   const CliResult irrational = run_cli({"fast", standard, "--eps", "1e-4", "--out", (dir / "y").string()});
   CHECK(irrational.exit_code == 2);
   CHECK(irrational.err.find("pythagorean") != std::string::npos);
-  CHECK(run_cli({"fast", c, "--eps", "1e-4", "--out", (dir / "z").string(), "--arith", "double"}).exit_code == 2);
+  CHECK(run_cli({"fast", c, "--eps", "1e-4", "--out", (dir / "z").string(), "--arith", "mpfr"}).exit_code == 2);
   CHECK(run_cli({"fast", c, "--eps", "-1", "--out", (dir / "z").string()}).exit_code == 2);
+  CHECK(run_cli({"fast", c, "--eps", "1e-30", "--arith", "double", "--out", (dir / "z").string()}).exit_code == 2);
   CHECK_FALSE(fs::exists(dir / "z"));
+
+  // Binary64 on standard RoPE: the total bound (a-priori + rounding) holds against the certified enclosure.
+  const std::string binary64 = (dir / "binary64").string();
+  const CliResult d = run_cli({"fast", standard, "--eps", "1e-6", "--arith", "double", "--route", "lowrank", "--out", binary64, "--check"});
+  INFO(d.err);
+  REQUIRE(d.exit_code == 0);
+  const nlohmann::json double_report = read_json(binary64 + "/report.json");
+  CHECK(double_report["arith"] == "double");
+  CHECK(double_report["rounding_bound"].get<double>() > 0);
+  CHECK(double_report["rounding_bound"].get<double>() < 1e-10);
+  CHECK(double_report["total_bound_within_eps"] == true);
+  CHECK(double_report["check"]["within_bound"] == true);
+  CHECK(double_report["check"]["measured_max_error"].get<double>() <= double_report["total_bound"].get<double>());
 }

@@ -16,68 +16,14 @@
 #include "ropecert/fast_run.hpp"
 #include "ropecert/polynomial.hpp"
 #include "ropecert/rational_matrix.hpp"
+#include "support/exact_generators.hpp"
 
 using namespace ropecert;
+using ropecert_test::random_general;
+using ropecert_test::random_rope;
+using ropecert_test::uniform;
 
 namespace {
-
-// Uniform in [lo, hi) whatever the test size (rc::gen::inRange scales its range with the size,
-// which would make g = 3 or n = 5 rare); still shrinks towards lo.
-template <typename T>
-T uniform(T lo, T hi) {
-  return *rc::gen::resize(100, rc::gen::inRange<T>(lo, hi));
-}
-
-// A small dyadic k/4, |k| <= 8 (exact in binary64 and as a rational).
-double small_dyadic() { return uniform(-8, 9) / 4.0; }
-
-Matrix random_matrix(std::size_t rows, std::size_t cols) {
-  Matrix m(rows, cols);
-  for (double& x : m.values) x = small_dyadic();
-  return m;
-}
-
-MaskKind random_mask() { return uniform(0, 2) == 0 ? MaskKind::none : MaskKind::causal; }
-
-// Kind general: n_q = n_k = n in 1..5, d in 1..3, random W_k (some zero), mask none or causal.
-Problem random_general() {
-  const std::size_t n = uniform<std::size_t>(1, 6);
-  const std::size_t d = uniform<std::size_t>(1, 4);
-  Problem p;
-  p.kind = Kind::general;
-  p.scale.rule = Scale::Rule::inv_d;
-  p.mask = random_mask();
-  p.Q = random_matrix(n, d);
-  p.K = random_matrix(n, d);
-  p.V = random_matrix(n, uniform<std::size_t>(1, 3));
-  for (std::size_t k = 0; k < 2 * n - 1; ++k)
-    p.W.push_back(uniform(0, 4) == 0 ? Matrix(d, d) : random_matrix(d, d));
-  validate_problem(p, "t-fast-exact");
-  return p;
-}
-
-// Kind rope, pythagorean angles: n_q, n_k in 1..5, d in {2, 4}, rotary_dim in {2, d}, random
-// pairing, offsets 0..3 (causal: k_offset <= q_offset, so no row is empty).
-Problem random_rope() {
-  Problem p;
-  p.kind = Kind::rope;
-  p.rope.angles = Angles::pythagorean;
-  p.scale.rule = Scale::Rule::inv_d;
-  const std::size_t n_q = uniform<std::size_t>(1, 6);
-  const std::size_t n_k = uniform<std::size_t>(1, 6);
-  const std::size_t d = (uniform(0, 2) == 0 ? std::size_t(2) : std::size_t(4));
-  p.rope.rotary_dim = (uniform(0, 2) == 0 ? std::size_t(2) : d);
-  p.rope.pairing = (uniform(0, 2) == 0 ? Pairing::half : Pairing::interleaved);
-  p.mask = random_mask();
-  p.rope.q_offset = uniform(0, 4);
-  p.rope.k_offset = uniform(0, 4);
-  if (p.mask == MaskKind::causal && p.rope.k_offset > p.rope.q_offset) std::swap(p.rope.k_offset, p.rope.q_offset);
-  p.Q = random_matrix(n_q, d);
-  p.K = random_matrix(n_k, d);
-  p.V = random_matrix(n_k, uniform<std::size_t>(1, 3));
-  validate_problem(p, "t-fast-exact");
-  return p;
-}
 
 struct Setup {
   Rational scale;
@@ -213,7 +159,7 @@ TEST_CASE("fast-exact: |T~ - T| <= a-priori bound <= eps over the whole certifie
     const Rational eps(1, *rc::gen::element(100, 10000, 1000000));
     FastPlan plan;
     try {
-      plan = plan_fast_exact(p, eps, FastRoute::toeplitz, Integer(300));  // keeps each case small
+      plan = plan_fast(p, eps, FastRoute::toeplitz, FastArithmetic::exact, Integer(300));  // keeps each case small
     } catch (const InputError&) {
       RC_DISCARD("the plan needs more than 300 terms");
     }

@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "ropecert/audit.hpp"
 #include "ropecert/errors.hpp"
+#include "ropecert/output_dir.hpp"
 
 namespace ropecert::cli {
 
@@ -18,22 +19,6 @@ const std::vector<OptionSpec> audit_options{
     {"--seed", "N", "seed of the property checks (default 1)"},
     {"--help", "", "show this help"},
 };
-
-// Writes `text` to `path` through a temporary file in the same directory and a rename.
-void write_atomically(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path parent = path.has_parent_path() ? path.parent_path() : ".";
-  if (!std::filesystem::is_directory(parent)) throw InputError(path.string() + ": directory does not exist");
-  const std::filesystem::path temporary = path.string() + ".tmp";
-  {
-    std::ofstream file(temporary, std::ios::binary);
-    file << text;
-    if (!file.flush()) {
-      std::filesystem::remove(temporary);
-      throw InputError(path.string() + ": cannot write");
-    }
-  }
-  std::filesystem::rename(temporary, path);
-}
 
 }  // namespace
 
@@ -55,7 +40,7 @@ int command_audit(int argc, char** argv) {
     if (std::chrono::steady_clock::now() - start > std::chrono::seconds(2))  // quiet for short runs
       std::cerr << "ropecert audit: checking " << id << '\n';
   });
-  if (args.has("--json")) write_atomically(args.value_or("--json", ""), audit_json(verdicts, seed).dump(2) + "\n");
+  if (args.has("--json")) write_file_atomically(args.value_or("--json", ""), audit_json(verdicts, seed).dump(2) + "\n");
   std::cout << audit_markdown(verdicts, seed);
   return exit_ok;
 }

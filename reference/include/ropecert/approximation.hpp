@@ -22,6 +22,25 @@ Rational taylor_relative_error_bound(const Rational& R, std::size_t g);
 constexpr std::size_t least_degree_cap = 100000;
 std::size_t least_degree(const Rational& R, const Rational& target_delta);
 
+// The exact worst relative error of P on [-R, R] (note 30, Lemma 30.6): with y = x + R,
+//   eta(y) = 1 - e^-y T_g(y) = e^-y sum_{t>g} y^t/t!   (= Pr[Poisson(y) > g]),
+// which increases on y >= 0, so its maximum over x in [-R, R] is
+//   eta*(R, g) = eta(2R) = 1 - e^(-2R) sum_{t<=g} (2R)^t/t!.
+// Returns a dyadic rational s with eta*(R, g) <= s <= eta*(R, g) (1 + 2^-20), s <= 1 and
+// s <= taylor_relative_error_bound(R, g); R = 0 gives 0. Computed with MPFI (outward rounding),
+// summing the tail with a bound on its truncation when g + 1 >= 2R and 1 - e^-y T_g(y) otherwise,
+// the precision doubling until the enclosure is that narrow and lies below delta(R, g).
+// Preconditions: R >= 0, else std::invalid_argument. Throws std::runtime_error if 2^20 bits do not
+// suffice (only when R or g is so extreme that MPFR's exponent range is left).
+Rational taylor_relative_error_sharp(const Rational& R, std::size_t g);
+
+// The least g with taylor_relative_error_sharp(R, g) <= target_delta (exact comparison); R = 0 gives 0.
+// It is at most least_degree(R, target_delta). eta* decreases strictly in g; the computed bound need
+// not (its excess varies within 2^-20), so the search proves that every smaller g fails by lower
+// bounds on eta* (note 30, Lemma 30.7). Preconditions: R >= 0, target_delta > 0, else
+// std::invalid_argument. Throws std::invalid_argument when the answer would exceed least_degree_cap.
+std::size_t least_degree_sharp(const Rational& R, const Rational& target_delta);
+
 // The degree of Lemma 3.1 without its unknown constants: with L = ln(1/eps),
 //   max(L / max(1, ln(L / B)), B).
 // This equals the paper's max(L / ln(L/B), B) whenever L >= e B; the max(1, .) is our rule for

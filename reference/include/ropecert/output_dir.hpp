@@ -2,6 +2,7 @@
 // which is renamed onto the target only when everything has been written.
 #pragma once
 #include <filesystem>
+#include <string>
 
 namespace ropecert {
 
@@ -29,5 +30,14 @@ class AtomicOutputDir {
   bool replace_;
   bool committed_ = false;
 };
+
+// Writes `text` to `path` (truncating) and checks that every byte reached the file; throws
+// std::runtime_error "<path>: cannot write file" otherwise. Meant for files inside a staging directory.
+void write_text_file(const std::filesystem::path& path, const std::string& text);
+
+// Writes `text` to `path` through "<path>.tmp" in the same directory and a rename, so `path` is either
+// untouched or complete. Throws InputError "<path>: ..." when the directory does not exist or the write
+// fails (the temporary file is removed).
+void write_file_atomically(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace ropecert

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <stdexcept>
 
 #include "ropecert/npy.hpp"
+#include "ropecert/output_dir.hpp"
 
 namespace ropecert {
 
@@ -55,9 +55,7 @@ void write_eval_files(const std::filesystem::path& dir, const CertifiedOutput& o
   write_npy_float32(dir / "T_f32.npy", shape, t32);
   write_npy_float64(dir / "T_lo.npy", shape, lo);
   write_npy_float64(dir / "T_hi.npy", shape, hi);
-  std::ofstream file(dir / "report.json");
-  file << report.dump(2) << '\n';
-  if (!file.flush()) throw std::runtime_error((dir / "report.json").string() + ": write failed");
+  write_text_file(dir / "report.json", report.dump(2) + "\n");
 }
 
 }  // namespace ropecert

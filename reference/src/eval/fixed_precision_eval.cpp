@@ -7,8 +7,6 @@
 
 namespace ropecert {
 
-namespace {
-
 // Lemma 2 of proofs-notes/10-certified-evaluation.md: each rule is enclosed by MPFI.
 Interval enclose_scale(const Scale& scale, std::size_t d, mpfr_prec_t precision) {
   Interval s(precision);
@@ -29,8 +27,6 @@ Interval enclose_scale(const Scale& scale, std::size_t d, mpfr_prec_t precision)
   }
   return s;
 }
-
-}  // namespace
 
 FixedPrecisionEvaluator::FixedPrecisionEvaluator(const Problem& problem, mpfr_prec_t precision,
                                                  unsigned threads)

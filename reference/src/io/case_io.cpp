@@ -17,6 +17,7 @@
 
 #include "ropecert/errors.hpp"
 #include "ropecert/npy.hpp"
+#include "ropecert/output_dir.hpp"
 
 namespace ropecert {
 namespace {
@@ -249,13 +250,6 @@ nlohmann::ordered_json settings_json(const Problem& p) {
   return j;
 }
 
-void write_text(const fs::path& file, const std::string& text) {
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) throw std::runtime_error(file.string() + ": cannot write file");
-}
-
 void write_matrix(const fs::path& file, const Matrix& m) { write_npy_float64(file, {m.rows, m.cols}, m.values); }
 
 }  // namespace
@@ -282,7 +276,7 @@ Problem load_case(const fs::path& dir) {
 void save_case(const Problem& problem, const fs::path& dir) {
   if (!fs::is_directory(dir) || !fs::is_empty(dir))
     throw std::logic_error("save_case: " + dir.string() + " is not an existing empty directory");
-  write_text(dir / "case.json", settings_json(problem).dump(2) + "\n");
+  write_text_file(dir / "case.json", settings_json(problem).dump(2) + "\n");
   write_matrix(dir / "Q.npy", problem.Q);
   write_matrix(dir / "K.npy", problem.K);
   write_matrix(dir / "V.npy", problem.V);

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <system_error>
 
@@ -54,6 +55,27 @@ void AtomicOutputDir::commit() {
   fs::rename(staging_, target_);
   committed_ = true;
   if (!old.empty()) fs::remove_all(old, ec);
+}
+
+void write_text_file(const fs::path& path, const std::string& text) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << text;
+  file.close();
+  if (!file) throw std::runtime_error(path.string() + ": cannot write file");
+}
+
+void write_file_atomically(const fs::path& path, const std::string& text) {
+  const fs::path parent = path.has_parent_path() ? path.parent_path() : ".";
+  if (!fs::is_directory(parent)) throw InputError(path.string() + ": directory does not exist");
+  const fs::path temporary = path.string() + ".tmp";
+  try {
+    write_text_file(temporary, text);
+  } catch (const std::runtime_error&) {
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    throw InputError(path.string() + ": cannot write");
+  }
+  fs::rename(temporary, path);
 }
 
 }  // namespace ropecert
