@@ -1,6 +1,7 @@
 // Tests of correct rounding (rounding.hpp). The twin is MPFR's own conversion to the hardware
-// formats (mpfr_get_d, mpfr_get_flt), which shares no code with round_rational; the named cases
-// pin the corner cases with hand-derived values.
+// formats (mpfr_get_d, mpfr_get_flt) and, for binary16 and bfloat16, MPFR's emulation of a narrow
+// format (precision 11 or 8, mpfr_set_emin/emax, mpfr_check_range, mpfr_subnormalize); it shares no
+// code with round_rational. The named cases pin the corner cases with hand-derived values.
 #include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
@@ -8,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -17,6 +19,10 @@
 #include "ropecert/exact_numbers.hpp"
 #include "ropecert/rounding.hpp"
 
+using ropecert::bfloat16;
+using ropecert::bfloat16_bits;
+using ropecert::binary16;
+using ropecert::binary16_bits;
 using ropecert::binary32;
 using ropecert::Integer;
 using ropecert::Rational;
@@ -80,14 +86,44 @@ const char* name(RoundingMode mode) {
   return "?";
 }
 
-bool is_binary64(BinaryFormat format) { return format.precision == binary64.precision; }
+constexpr BinaryFormat all_formats[] = {binary64, binary32, binary16, bfloat16};
 
-// The twin: MPFR's conversion of x to the hardware format, in the same mode.
+bool same_format(BinaryFormat a, BinaryFormat b) {
+  return a.precision == b.precision && a.emin == b.emin && a.emax == b.emax;
+}
+
+mpfr_rnd_t mpfr_mode(RoundingMode mode) {
+  return mode == RoundingMode::nearest_even ? MPFR_RNDN : mode == RoundingMode::down ? MPFR_RNDD : MPFR_RNDU;
+}
+
+// MPFR's emulation of an IEEE format (MPFR manual, mpfr_subnormalize and mpfr_check_range): round x to
+// `precision` bits in the wide default exponent range, then restrict the range to the MPFR exponents
+// [emin - precision + 2, emax + 1] (MPFR significands lie in [1/2, 1), so 2^(emin - precision + 1),
+// the smallest subnormal, has MPFR exponent emin - precision + 2) and let mpfr_check_range (overflow,
+// underflow) and mpfr_subnormalize (the subnormal quantum) finish, both using the ternary value so that
+// nothing is rounded twice. The exponent range is restored before returning.
+double mpfr_emulated(const mpfr_t x, BinaryFormat format, mpfr_rnd_t rnd) {
+  const mpfr_exp_t saved_emin = mpfr_get_emin(), saved_emax = mpfr_get_emax();
+  mpfr_t y;
+  mpfr_init2(y, format.precision);
+  int ternary = mpfr_set(y, x, rnd);
+  mpfr_set_emin(format.emin - format.precision + 2);
+  mpfr_set_emax(format.emax + 1);
+  ternary = mpfr_check_range(y, ternary, rnd);
+  mpfr_subnormalize(y, ternary, rnd);
+  mpfr_set_emin(saved_emin);
+  mpfr_set_emax(saved_emax);
+  const double result = mpfr_get_d(y, MPFR_RNDN);  // exact: at most 11 bits, in binary64's range
+  mpfr_clear(y);
+  return result;
+}
+
+// The twin: MPFR's conversion of x to the hardware format, or its emulation of a narrow one, in the same mode.
 double mpfr_twin(const mpfr_t x, BinaryFormat format, RoundingMode mode) {
-  const mpfr_rnd_t rnd = mode == RoundingMode::nearest_even ? MPFR_RNDN
-                         : mode == RoundingMode::down      ? MPFR_RNDD
-                                                           : MPFR_RNDU;
-  return is_binary64(format) ? mpfr_get_d(x, rnd) : double(mpfr_get_flt(x, rnd));
+  const mpfr_rnd_t rnd = mpfr_mode(mode);
+  if (same_format(format, binary64)) return mpfr_get_d(x, rnd);
+  if (same_format(format, binary32)) return double(mpfr_get_flt(x, rnd));
+  return mpfr_emulated(x, format, rnd);
 }
 
 // Sets x to a 401-bit number that every mode rounds to a <= 55-bit precision like the rational q:
@@ -292,7 +328,7 @@ std::string hex(std::optional<double> x) { return x ? hex(*x) : std::string("und
 // ==== (a) agreement with MPFR's conversions ======================================================
 
 TEST_CASE("round_mpfr agrees with mpfr_get_d / mpfr_get_flt on exact dyadics", "[rounding][twin]") {
-  for (const BinaryFormat format : {binary64, binary32}) {
+  for (const BinaryFormat format : all_formats) {
     const std::string f = format.name;
     rc::prop(f + ": at and near format numbers", [format] {
       Real x(2);
@@ -318,7 +354,7 @@ TEST_CASE("round_mpfr agrees with mpfr_get_d / mpfr_get_flt on exact dyadics", "
 }
 
 TEST_CASE("round_rational agrees with MPFR on non-dyadic rationals", "[rounding][twin]") {
-  for (const BinaryFormat format : {binary64, binary32}) {
+  for (const BinaryFormat format : all_formats) {
     rc::prop(std::string(format.name) + ": random fractions near the range ends", [format] {
       Rational q;
       set_rational(q.backend().data(), *gen_rational(format));
@@ -487,7 +523,7 @@ TEST_CASE("decided_rounding refuses NaN and infinite endpoints", "[rounding][dec
 }
 
 TEST_CASE("decided_rounding agrees with MPFR's rounding of the endpoints", "[rounding][decided]") {
-  for (const BinaryFormat format : {binary64, binary32}) {
+  for (const BinaryFormat format : all_formats) {
     rc::prop(std::string(format.name) + ": enclosures around midpoints and boundaries", [format] {
       // Centres at midpoints, at boundaries, and within a subnormal quantum of 0 (zero results).
       const Anchor zero{0, format.emin - format.precision};
@@ -518,6 +554,214 @@ TEST_CASE("decided_rounding agrees with MPFR's rounding of the endpoints", "[rou
         RC_ASSERT(*decided == a);
         RC_ASSERT(std::signbit(*decided) == (*decided == 0 ? mpfr_sgn(hi.v) < 0 : *decided < 0));
       }
+    });
+  }
+}
+
+// ==== (d) binary16 and bfloat16 ==================================================================
+
+TEST_CASE("the emulation twin itself agrees with mpfr_get_d and mpfr_get_flt", "[rounding][twin]") {
+  // The binary16 / bfloat16 twin is trusted only because the same recipe reproduces MPFR's own
+  // conversions to the hardware formats.
+  for (const BinaryFormat format : {binary64, binary32}) {
+    rc::prop(std::string(format.name) + ": emulation == hardware conversion", [format] {
+      Real x(2);
+      set_dyadic(x.v, *rc::gen::weightedOneOf<Dyadic>({{1, gen_dyadic(gen_named_boundary(format))},
+                                                       {1, gen_dyadic(gen_midpoint(format))},
+                                                       {1, gen_dyadic(gen_wild(format))}}));
+      RC_LOG() << format.name << " x = " << hex(x.v) << "\n";
+      for (RoundingMode mode : all_modes) {
+        const double emulated = mpfr_emulated(x.v, format, mpfr_mode(mode));
+        const double hardware = mpfr_twin(x.v, format, mode);
+        RC_LOG() << "  " << name(mode) << ": emulated " << hex(emulated) << ", hardware " << hex(hardware) << "\n";
+        RC_ASSERT(hex(emulated) == hex(hardware));
+      }
+    });
+  }
+}
+
+TEST_CASE("binary16 named cases", "[rounding][named][binary16]") {
+  const double inf = HUGE_VAL;
+  // Largest finite (2^11 - 1) * 2^5 = 65504; the midpoint 65520 to 2^16 is a tie whose even
+  // neighbour is 2^16 = 2^(emax+1): it overflows in nearest, not before.
+  CHECK(hex(round_hex("0x1.ffcp15", binary16, nearest)) == hex(65504.0));
+  CHECK(hex(round_fraction("65519", binary16, nearest)) == hex(65504.0));
+  CHECK(hex(round_fraction("65520", binary16, nearest)) == hex(inf));
+  CHECK(hex(round_fraction("-65520", binary16, nearest)) == hex(-inf));
+  CHECK(hex(round_fraction("65520", binary16, RoundingMode::down)) == hex(65504.0));
+  CHECK(hex(round_fraction("65505", binary16, RoundingMode::up)) == hex(inf));
+  CHECK(hex(round_fraction("1000000", binary16, RoundingMode::down)) == hex(65504.0));
+  CHECK(hex(round_fraction("-1000000", binary16, RoundingMode::up)) == hex(-65504.0));
+  // Ties to even at 1: 1 + 2^-11 -> 1, 1 + 3 * 2^-11 -> 1 + 2^-9; 2049 -> 2048, 2051 -> 2052.
+  CHECK(hex(round_hex("0x1.002p0", binary16, nearest)) == hex(1.0));
+  CHECK(hex(round_hex("0x1.006p0", binary16, nearest)) == hex(0x1.008p0));
+  CHECK(hex(round_hex("0x1.0020001p0", binary16, nearest)) == hex(0x1.004p0));
+  CHECK(hex(round_fraction("2049", binary16, nearest)) == hex(2048.0));
+  CHECK(hex(round_fraction("2051", binary16, nearest)) == hex(2052.0));
+  CHECK(hex(round_fraction("1/3", binary16, nearest)) == hex(0x1.554p-2));
+  CHECK(hex(round_fraction("1/3", binary16, RoundingMode::up)) == hex(0x1.558p-2));
+  CHECK(hex(round_fraction("1/10", binary16, nearest)) == hex(0x1.998p-4));  // 0x2E66
+  // Subnormals: quantum 2^-24; smallest normal 2^-14; largest subnormal 1023 * 2^-24.
+  CHECK(hex(round_hex("0x1p-24", binary16, nearest)) == hex(0x1p-24));
+  CHECK(hex(round_hex("0x1p-25", binary16, nearest)) == hex(0.0));  // tie: to the even +0
+  CHECK(hex(round_hex("0x1.0000001p-25", binary16, nearest)) == hex(0x1p-24));
+  CHECK(hex(round_hex("0x1p-25", binary16, RoundingMode::up)) == hex(0x1p-24));
+  CHECK(hex(round_hex("0x3p-25", binary16, nearest)) == hex(0x1p-23));  // 1.5 quanta: tie to even 2
+  CHECK(hex(round_hex("0x5p-25", binary16, nearest)) == hex(0x1p-23));  // 2.5 quanta: tie to even 2
+  CHECK(hex(round_hex("-0x1p-30", binary16, nearest)) == hex(-0.0));
+  CHECK(hex(round_hex("-0x1p-30", binary16, RoundingMode::down)) == hex(-0x1p-24));
+  CHECK(hex(round_hex("0x3ffp-24", binary16, nearest)) == hex(0x3ffp-24));
+  CHECK(hex(round_hex("0x7ffp-25", binary16, nearest)) == hex(0x1p-14));  // 1023.5 quanta: to even 1024
+  CHECK(hex(round_hex("0x7ffp-25", binary16, RoundingMode::down)) == hex(0x3ffp-24));
+  CHECK(hex(round_hex("0x1.006p-14", binary16, nearest)) == hex(0x1.008p-14));  // 1.5 normal quanta 2^-24: to even
+}
+
+TEST_CASE("bfloat16 named cases", "[rounding][named][bfloat16]") {
+  const double max = 3.3895313892515355e38;
+  REQUIRE(max == 0x1.fep127);  // (2^8 - 1) * 2^120
+  CHECK(hex(round_hex("0x1.fep127", bfloat16, nearest)) == hex(max));
+  CHECK(hex(round_hex("0x1.ffp127", bfloat16, nearest)) == hex(HUGE_VAL));  // the tie to 2^128
+  CHECK(hex(round_hex("0x1.feffffp127", bfloat16, nearest)) == hex(max));
+  CHECK(hex(round_hex("0x1.ffp127", bfloat16, RoundingMode::down)) == hex(max));
+  CHECK(hex(round_hex("0x1p128", bfloat16, RoundingMode::up)) == hex(HUGE_VAL));
+  CHECK(hex(round_hex("-0x1p200", bfloat16, RoundingMode::up)) == hex(-max));
+  // Ties: 1 + 2^-8 -> 1, 1 + 3 * 2^-8 -> 1 + 2^-6. float32's 1 + 2^-23 rounds to 1.
+  CHECK(hex(round_hex("0x1.01p0", bfloat16, nearest)) == hex(1.0));
+  CHECK(hex(round_hex("0x1.03p0", bfloat16, nearest)) == hex(0x1.04p0));
+  CHECK(hex(round_hex("0x1.000002p0", bfloat16, nearest)) == hex(1.0));
+  CHECK(hex(round_fraction("1/3", bfloat16, nearest)) == hex(0x1.56p-2));  // 0x3EAB
+  CHECK(hex(round_fraction("1/3", bfloat16, RoundingMode::down)) == hex(0x1.54p-2));
+  // pi: float32 0x40490FDB, bfloat16 0x4049 = 3.140625.
+  CHECK(hex(round_hex("0x1.921fb54442d18469898cc51701b8p1", bfloat16, nearest)) == hex(3.140625));
+  // Subnormals: quantum 2^-133, smallest normal 2^-126.
+  CHECK(hex(round_hex("0x1p-133", bfloat16, nearest)) == hex(0x1p-133));
+  CHECK(hex(round_hex("0x1p-134", bfloat16, nearest)) == hex(0.0));
+  CHECK(hex(round_hex("0x3p-134", bfloat16, nearest)) == hex(0x1p-132));
+  CHECK(hex(round_hex("0x1p-134", bfloat16, RoundingMode::up)) == hex(0x1p-133));
+  CHECK(hex(round_hex("0xffp-134", bfloat16, nearest)) == hex(0x1p-126));  // 127.5 quanta: to even 128
+  CHECK(hex(round_hex("0xffp-134", bfloat16, RoundingMode::down)) == hex(0x7fp-133));
+}
+
+TEST_CASE("decided_rounding in the narrow formats", "[rounding][decided][binary16][bfloat16]") {
+  // Straddles the binary16 midpoint 1 + 2^-11; one side only decides.
+  CHECK(hex(decide("0x1.001fffp0", "0x1.0020001p0", binary16)) == "undecided");
+  CHECK(hex(decide("0x1.001fffp0", "0x1.002p0", binary16)) == hex(1.0));
+  CHECK(hex(decide("0x1.001fffp0", "0x1.002p0", bfloat16)) == hex(1.0));
+  CHECK(hex(decide("0x1.fd0001p127", "0x1.fefffp127", bfloat16)) == hex(0x1.fep127));
+  CHECK(hex(decide("0x1.fdp127", "0x1.fefffp127", bfloat16)) == "undecided");  // the tie goes to even 0x1.fcp127
+  CHECK(hex(decide("0x1.ffcp15", "0x1.ffdfp15", binary16)) == hex(65504.0));   // [65504, 65519.5]
+  CHECK(hex(decide("0x1.ffcp15", "0x1.ffep15", binary16)) == "undecided");     // 65520 overflows
+  CHECK(hex(decide("-0x1p-26", "0x1p-25", binary16)) == hex(0.0));
+}
+
+namespace {
+
+// The value of a 16-bit pattern, from the IEEE-754 definition (section 3.4), with no call into the
+// library: sign, biased exponent field E (w bits, bias emax), trailing field T (t bits).
+// Returns NaN for NaN patterns.
+double decode16(std::uint16_t bits, int trailing, int emax) {
+  const int exponent_bits = 15 - trailing;
+  const unsigned all_ones = (1u << exponent_bits) - 1;
+  const unsigned field = (bits >> trailing) & all_ones;
+  const unsigned t = bits & ((1u << trailing) - 1);
+  double magnitude;
+  if (field == all_ones) {
+    magnitude = t == 0 ? HUGE_VAL : NAN;
+  } else if (field == 0) {
+    magnitude = std::ldexp(double(t), 1 - emax - trailing);  // subnormal: T * 2^(emin - t), emin = 1 - emax
+  } else {
+    magnitude = std::ldexp(double((1u << trailing) + t), int(field) - emax - trailing);
+  }
+  return (bits & 0x8000) ? -magnitude : magnitude;
+}
+
+std::string hex16(unsigned bits) {
+  char text[16];
+  std::snprintf(text, sizeof text, "0x%04X", bits);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("binary16_bits and bfloat16_bits of named values", "[rounding][bits]") {
+  CHECK(hex16(binary16_bits(1.0)) == "0x3C00");
+  CHECK(hex16(binary16_bits(-2.0)) == "0xC000");
+  CHECK(hex16(binary16_bits(0.5)) == "0x3800");
+  CHECK(hex16(binary16_bits(65504.0)) == "0x7BFF");
+  CHECK(hex16(binary16_bits(-65504.0)) == "0xFBFF");
+  CHECK(hex16(binary16_bits(0x1p-24)) == "0x0001");
+  CHECK(hex16(binary16_bits(0x3ffp-24)) == "0x03FF");
+  CHECK(hex16(binary16_bits(0x1p-14)) == "0x0400");
+  CHECK(hex16(binary16_bits(0x1.554p-2)) == "0x3555");  // RN16(1/3)
+  CHECK(hex16(binary16_bits(0.0)) == "0x0000");
+  CHECK(hex16(binary16_bits(-0.0)) == "0x8000");
+  CHECK(hex16(binary16_bits(HUGE_VAL)) == "0x7C00");
+  CHECK(hex16(binary16_bits(-HUGE_VAL)) == "0xFC00");
+
+  CHECK(hex16(bfloat16_bits(1.0)) == "0x3F80");
+  CHECK(hex16(bfloat16_bits(-2.0)) == "0xC000");
+  CHECK(hex16(bfloat16_bits(3.3895313892515355e38)) == "0x7F7F");
+  CHECK(hex16(bfloat16_bits(0x1p-133)) == "0x0001");
+  CHECK(hex16(bfloat16_bits(0x1p-126)) == "0x0080");
+  CHECK(hex16(bfloat16_bits(0x7fp-133)) == "0x007F");
+  CHECK(hex16(bfloat16_bits(3.140625)) == "0x4049");
+  CHECK(hex16(bfloat16_bits(0x1.56p-2)) == "0x3EAB");  // RN(1/3)
+  CHECK(hex16(bfloat16_bits(-0.0)) == "0x8000");
+  CHECK(hex16(bfloat16_bits(HUGE_VAL)) == "0x7F80");
+  CHECK(hex16(bfloat16_bits(-HUGE_VAL)) == "0xFF80");
+}
+
+TEST_CASE("the bit helpers reject values outside the format", "[rounding][bits]") {
+  for (const double x : {0x1.002p0, 65505.0, 65520.0, 1e5, 0x1p-25, 0x3p-26, 0.1, 1e-300}) {
+    INFO(hex(x));
+    CHECK_THROWS_AS(binary16_bits(x), std::invalid_argument);
+  }
+  for (const double x : {0x1.01p0, 0x1.ffp127, 0x1p128, 1e300, 0x1p-134, 0.1, 0x1.000002p0}) {
+    INFO(hex(x));
+    CHECK_THROWS_AS(bfloat16_bits(x), std::invalid_argument);
+  }
+  CHECK_THROWS_AS(binary16_bits(NAN), std::invalid_argument);
+  CHECK_THROWS_AS(bfloat16_bits(-NAN), std::invalid_argument);
+  CHECK_THROWS_WITH(binary16_bits(0.1), "binary16_bits: 0x1.999999999999ap-4 is not a binary16 number");
+}
+
+TEST_CASE("the bit helpers invert the IEEE decoding on all 2^16 patterns", "[rounding][bits]") {
+  // Exhaustive: every non-NaN pattern decodes (from the definition, in the test) to a value whose
+  // encoding is that pattern; every value round_rational produces lies in the format.
+  std::size_t checked16 = 0, checked_bf = 0;
+  for (unsigned bits = 0; bits <= 0xFFFF; ++bits) {
+    const double h = decode16(std::uint16_t(bits), 10, 15);
+    if (!std::isnan(h)) {
+      if (binary16_bits(h) != bits) FAIL_CHECK("binary16 " << hex16(bits) << " decodes to " << hex(h));
+      ++checked16;
+    }
+    const double b = decode16(std::uint16_t(bits), 7, 127);
+    if (!std::isnan(b)) {
+      if (bfloat16_bits(b) != bits) FAIL_CHECK("bfloat16 " << hex16(bits) << " decodes to " << hex(b));
+      // bfloat16 is the upper half of binary32: the float's own encoding (hardware) agrees.
+      const float f = float(b);
+      std::uint32_t word;
+      std::memcpy(&word, &f, sizeof word);
+      if ((word & 0xFFFF) != 0 || (word >> 16) != bits) FAIL_CHECK("bfloat16 " << hex16(bits) << " vs float32 bits");
+      ++checked_bf;
+    }
+  }
+  CHECK(checked16 == 65536 - 2 * 1023);  // 2 * (2^10 - 1) NaN patterns
+  CHECK(checked_bf == 65536 - 2 * 127);
+}
+
+TEST_CASE("rounded values encode and bits agree with the MPFR emulation", "[rounding][bits][twin]") {
+  for (const BinaryFormat format : {binary16, bfloat16}) {
+    rc::prop(std::string(format.name) + ": RN(x) has an encoding whose decoding is RN(x)", [format] {
+      Real x(2);
+      set_dyadic(x.v, *gen_dyadic(rc::gen::weightedOneOf<Anchor>(
+                          {{1, gen_midpoint(format)}, {1, gen_named_boundary(format)}, {1, gen_wild(format)}})));
+      const double rounded = round_mpfr(x.v, format, nearest);
+      RC_LOG() << format.name << " x = " << hex(x.v) << " RN " << hex(rounded) << "\n";
+      RC_ASSERT(hex(rounded) == hex(mpfr_twin(x.v, format, nearest)));
+      const std::uint16_t bits = same_format(format, binary16) ? binary16_bits(rounded) : bfloat16_bits(rounded);
+      const double back = same_format(format, binary16) ? decode16(bits, 10, 15) : decode16(bits, 7, 127);
+      RC_ASSERT(hex(back) == hex(rounded));
     });
   }
 }

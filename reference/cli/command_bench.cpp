@@ -40,16 +40,17 @@ std::vector<std::size_t> parse_sizes(const std::string& text) {
 }  // namespace
 
 int command_bench(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "fast") return command_bench_fast(argc, argv);
   const ParsedArguments args = parse_arguments(argc, argv, 1, bench_options);
   if (args.has("--help") || args.positionals.empty()) {
-    std::cout << "Usage: ropecert bench eval [options]\n\nTimes the certified evaluator (ropecert eval) on "
+    std::cout << "Usage: ropecert bench eval [options]\n       ropecert bench fast [options] (see ropecert bench fast --help)\n\nTimes the certified evaluator (ropecert eval) on "
                  "synthetic standard-RoPE cases, n_q = n_k = n, and prints the wall time and the share of "
                  "entries decided at each working precision.\n\n"
               << describe_options(bench_options);
     return args.has("--help") ? exit_ok : exit_bad_input;
   }
   if (args.positionals.size() != 1 || args.positionals.front() != "eval")
-    throw InputError("bench: unknown benchmark (available: eval)");
+    throw InputError("bench: unknown benchmark (available: eval, fast)");
   const std::vector<std::size_t> sizes = parse_sizes(args.value_or("--sizes", "256,512,1024,2048"));
   const std::size_t d = static_cast<std::size_t>(args.integer_or("--d", 64, 2, 4096));
   if (d % 2 != 0) throw InputError("--d: RoPE needs an even head dimension, got " + std::to_string(d));

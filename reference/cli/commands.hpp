@@ -10,7 +10,8 @@ constexpr int exit_undecided = 3;
 
 int command_eval(int argc, char** argv);   // argv[0] is "eval"
 int command_demo(int argc, char** argv);   // argv[0] is "demo"
-int command_bench(int argc, char** argv);  // argv[0] is "bench"
+int command_bench(int argc, char** argv);  // argv[0] is "bench"; "bench fast" goes to command_bench_fast
+int command_bench_fast(int argc, char** argv);  // argv[0] is "bench", argv[1] is "fast"
 int command_audit(int argc, char** argv);  // argv[0] is "audit"
 int command_fast(int argc, char** argv);   // argv[0] is "fast"
 

@@ -5,6 +5,7 @@
 #include <gmp.h>
 #include <mpfr.h>
 
+#include <cstdint>
 #include <optional>
 
 namespace ropecert {
@@ -19,6 +20,11 @@ struct BinaryFormat {
 };
 inline constexpr BinaryFormat binary64{53, -1022, 1023, "binary64"};
 inline constexpr BinaryFormat binary32{24, -126, 127, "binary32"};
+// IEEE-754 binary16 ("half"): largest finite 65504 = (2^11 - 1) * 2^5, smallest subnormal 2^-24.
+inline constexpr BinaryFormat binary16{11, -14, 15, "binary16"};
+// bfloat16 (binary32's exponent range, 8 significand bits): largest finite (2^8 - 1) * 2^120
+// = 3.3895313892515355e38, smallest normal 2^-126, smallest subnormal 2^-133.
+inline constexpr BinaryFormat bfloat16{8, -126, 127, "bfloat16"};
 
 enum class RoundingMode { nearest_even, down, up };
 
@@ -36,5 +42,16 @@ double round_mpfr(const mpfr_t x, BinaryFormat format, RoundingMode mode);
 // same value; std::nullopt otherwise or if an endpoint is NaN or infinite. Precondition: lo <= hi.
 // Zeros of both signs compare equal here; the result is then +0 unless hi < 0 (then -0).
 std::optional<double> decided_rounding(const mpfr_t lo, const mpfr_t hi, BinaryFormat format);
+
+// The 16-bit IEEE encoding of x: sign bit, then the biased exponent field (5 bits, bias 15, for
+// binary16; 8 bits, bias 127, for bfloat16), then the trailing significand field (10 or 7 bits).
+// Zero exponent field: +-0 and subnormals m * 2^(emin - precision + 1); all-ones field: +-infinity.
+// -0.0 gives the sign bit alone. Precondition (checked): x is a value of the format, i.e. infinite,
+// or finite with round_rational(x, format, nearest_even) == x; otherwise, and for NaN (which has no
+// single encoding), throws std::invalid_argument. Round first with round_mpfr / round_rational.
+// The encoding is the definition of IEEE-754 section 3.4 (proofs-notes/10-certified-evaluation.md,
+// Lemma 4 for the rounding that produces x).
+std::uint16_t binary16_bits(double x);
+std::uint16_t bfloat16_bits(double x);
 
 }  // namespace ropecert

@@ -8,6 +8,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
 
 namespace ropecert {
 namespace {
@@ -18,6 +21,42 @@ long binary_exponent(const Integer& num, const Integer& den) {
   const long e = static_cast<long>(msb(num)) - static_cast<long>(msb(den));
   const bool below = e >= 0 ? num < (den << e) : (num << -e) < den;
   return below ? e - 1 : e;
+}
+
+// The 16-bit encoding of x in `format` (1 sign bit, 15 - (precision - 1) exponent bits with bias emax,
+// precision - 1 trailing significand bits): IEEE-754 section 3.4, written from the definition.
+std::uint16_t encode16(double x, BinaryFormat format) {
+  const std::string where = std::string(format.name) + "_bits: ";
+  if (std::isnan(x)) throw std::invalid_argument(where + "NaN has no single encoding");
+  const int trailing = format.precision - 1;
+  const std::uint32_t sign = std::signbit(x) ? 1 : 0;
+  const double magnitude = std::fabs(x);
+  std::uint32_t field = 0, significand = 0;  // +-0
+  if (std::isinf(x)) {
+    field = 2 * static_cast<std::uint32_t>(format.emax) + 1;  // all ones
+  } else if (magnitude != 0) {
+    mpfr_t exact;
+    mpfr_init2(exact, 53);
+    mpfr_set_d(exact, x, MPFR_RNDN);  // exact
+    const double rounded = round_mpfr(exact, format, RoundingMode::nearest_even);
+    mpfr_clear(exact);
+    if (rounded != x) {
+      char text[64];
+      std::snprintf(text, sizeof text, "%a", x);
+      throw std::invalid_argument(where + text + " is not a " + format.name + " number");
+    }
+    if (magnitude < std::ldexp(1.0, format.emin)) {
+      // Subnormal: an integer multiple m < 2^trailing of the quantum 2^(emin - trailing).
+      significand = static_cast<std::uint32_t>(std::ldexp(magnitude, trailing - format.emin));
+    } else {
+      int e;
+      std::frexp(magnitude, &e);  // 2^(e-1) <= magnitude < 2^e
+      field = static_cast<std::uint32_t>(e - 1 + format.emax);
+      significand =
+          static_cast<std::uint32_t>(std::ldexp(magnitude, trailing - (e - 1))) - (std::uint32_t(1) << trailing);
+    }
+  }
+  return static_cast<std::uint16_t>((sign << 15) | (field << trailing) | significand);
 }
 
 }  // namespace
@@ -104,5 +143,9 @@ std::optional<double> decided_rounding(const mpfr_t lo, const mpfr_t hi, BinaryF
   if (a == 0.0) return mpfr_sgn(hi) < 0 ? -0.0 : 0.0;
   return a;
 }
+
+std::uint16_t binary16_bits(double x) { return encode16(x, binary16); }
+
+std::uint16_t bfloat16_bits(double x) { return encode16(x, bfloat16); }
 
 }  // namespace ropecert

@@ -1,0 +1,120 @@
+// RoPE frequency scaling as Hugging Face transformers defines it (modeling_rope_utils.py): the
+// per-plane inverse frequencies theta_p after linear, dynamic-NTK, YaRN, Llama 3 or LongRoPE scaling,
+// and the attention factor that multiplies cos and sin. Each formula, its source and the rigour of its
+// enclosure are in proofs-notes/11-rope-scaling.md (cited below as "note 11").
+//
+// Not yet wired into the case format or the evaluator.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "ropecert/interval.hpp"
+
+namespace ropecert {
+
+// HF's `rope_type` values handled here ("default" is `none`).
+enum class RopeScalingKind { none, linear, dynamic, yarn, llama3, longrope };
+
+// The parameters of HF's `rope_scaling` / `rope_parameters` dictionary. Every number is taken as the
+// exact value of the double (or integer) given; a parameter that `kind` does not use is ignored.
+// Let r = rotary_dim (HF's `dim`), b = base (HF's `rope_theta`), L = original_max_position_embeddings,
+// M = max_position_embeddings, f = the scaling factor.
+struct RopeScaling {
+  RopeScalingKind kind = RopeScalingKind::none;
+
+  // f. Required (>= 1) by linear, dynamic and llama3. yarn and longrope: if unset, f = M / L as an
+  // exact rational (HF: `config.max_position_embeddings / original_max_position_embeddings`), which
+  // then needs M >= L; if set, f >= 1.
+  std::optional<double> factor;
+
+  // L: yarn (the context in find_correction_dim), llama3 (`old_context_len`), longrope (the
+  // threshold between short and long factors, and log L in the attention factor). >= 1; longrope >= 2.
+  std::uint64_t original_max_position_embeddings = 0;
+
+  // M: dynamic (HF's `config.max_position_embeddings`, >= 1); yarn / longrope when `factor` is unset.
+  std::uint64_t max_position_embeddings = 0;
+
+  // The `seq_len` HF is called with; 0 means None. dynamic: s = max(seq_len, M). longrope: the long
+  // factors are used iff seq_len > L.
+  std::uint64_t sequence_length = 0;
+
+  // yarn. HF reads `get("beta_fast") or 32` and `get("beta_slow") or 1`: 0 selects the default, as in HF;
+  // otherwise finite and > 0.
+  double beta_fast = 32;
+  double beta_slow = 1;
+  // yarn: when both are set and non-zero (Python truthiness), the default attention factor is
+  // get_mscale(f, mscale) / get_mscale(f, mscale_all_dim).
+  std::optional<double> mscale;
+  std::optional<double> mscale_all_dim;
+  // yarn: floor / ceil the correction range (HF's `truncate`, default True).
+  bool truncate = true;
+
+  // yarn, longrope: overrides the default attention factor; finite and >= 0.
+  std::optional<double> attention_factor;
+
+  // llama3: 0 < low_freq_factor < high_freq_factor, finite (Llama 3.1 uses 1 and 4).
+  double low_freq_factor = 1;
+  double high_freq_factor = 4;
+
+  // longrope: r/2 finite positive numbers each. HF stores them as float32 tensors; pass the
+  // float32-rounded values to reproduce HF bit for bit (note 11, section LongRoPE).
+  std::vector<double> short_factor;
+  std::vector<double> long_factor;
+};
+
+// Enclosures of the scaled inverse frequencies and of the attention factor.
+struct ScaledFrequencies {
+  explicit ScaledFrequencies(mpfr_prec_t precision) : attention_factor(precision) {}
+  std::vector<Interval> inverse_frequencies;  // theta'_p, p = 0 .. r/2 - 1
+  Interval attention_factor;                  // a: HF multiplies cos and sin by a, so logits scale by a^2
+};
+
+// Checks every precondition of enclose_scaled_frequencies listed in RopeScaling and below, and throws
+// std::invalid_argument with a one-line message "rope scaling (<kind>): <problem>" on the first failure.
+// Where HF only logs a warning (factor < 1, high_freq_factor <= low_freq_factor, wrong list lengths),
+// this rejects: the definitions of note 11 need these conditions.
+// Always: rotary_dim even and >= 2 (dynamic: >= 4, since HF divides by r - 2); base finite and > 0
+// (yarn: also != 1, since HF divides by log b).
+void validate_rope_scaling(const RopeScaling& scaling, double base, std::size_t rotary_dim);
+
+// Rigorous enclosures, computed in MPFI at `precision` bits (>= 2; doubles and integers are entered
+// outward-rounded, exactly when precision >= 64), of theta'_p and a (note 11 derives each formula
+// from HF's source). With theta_p = b^(-2p/r) = exp(-(2p/r) log b) (as enclose_frequencies):
+//   none:     theta_p, a = 1 (the intervals are exactly enclose_frequencies' for standard angles)
+//   linear:   theta_p / f, a = 1
+//   dynamic:  theta_p * g^(-2p/(r-2)), g = f s / M - (f - 1) (exact rational), s = max(seq_len, M), a = 1
+//   yarn:     theta_p * (1 - rho_p (1 - 1/f)), rho_p = clamp((p - lo) / (hi - lo), 0, 1), where lo, hi are
+//             the correction range (note 11, Lemma 3); a = override, or get_mscale(f, mscale) /
+//             get_mscale(f, mscale_all_dim), or get_mscale(f) = ln(f) / 10 + 1 (1 if f <= 1)
+//   llama3:   u_p = L theta_p / (2 pi) (= L / wavelength): theta_p if u_p > high_freq_factor, theta_p / f if
+//             u_p < low_freq_factor, else ((1 - s_p) / f + s_p) theta_p, s_p = (u_p - low) / (high - low); a = 1
+//   longrope: theta_p / e_p, e = long_factor if seq_len > L else short_factor; a = override, or 1 if
+//             f <= 1, else sqrt(1 + ln f / ln L)
+// Decimal constants of HF's source (0.1, 0.001) are the exact decimals 1/10, 1/1000 (note 11).
+// Error rule: every MPFI operation rounds outward (proofs-notes/10-certified-evaluation.md, Lemma 1), so
+// each interval contains the exact real; continuous clamps are applied endpoint-wise (note 11, Lemma 2).
+// Where HF branches on a comparison of reals (llama3's bands; yarn's floor / ceil with truncate, and its
+// lo == hi guard without it), the branch is decided from the enclosure; if the enclosure straddles the
+// threshold, throws std::domain_error naming the plane or bound: retry at a higher precision. The exact
+// reals never sit on a threshold (note 11, Lemma 4: pi is transcendental), so a high enough precision
+// always decides. Throws std::invalid_argument as validate_rope_scaling does.
+ScaledFrequencies enclose_scaled_frequencies(const RopeScaling& scaling, double base, std::size_t rotary_dim,
+                                             mpfr_prec_t precision);
+
+// A model of HF's float32 pipeline for the default inverse frequencies,
+//   inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.int64).float() / dim)),
+// in which every float32 operation is correctly rounded to nearest-even (note 11, section "Float32
+// emulation"): with RN = RN_binary32, B = RN(base), D = RN(dim), for k = 0, 2, 4, ... < dim:
+//   e_k = RN(RN(k) / D),  y_k = RN(B^e_k),  inv_freq_k = RN(1 / y_k).
+// Error rule: each rounding is the correct one (round_rational on an exact rational, or a Ziv loop of
+// directed MPFR pow until decided_rounding decides: note 11, Lemma 5); the result is within
+// (3/2 + ln(B)/2) ulps of B^(-k/dim), 3/2 when dim is a power of two (note 11, Lemma 6). This models
+// "a correctly rounded float32 pipeline": torch's pow is not guaranteed correctly rounded, and CUDA
+// divides by a scalar as a * RN(1/b); note 11 bounds the difference (within 2 ulps if torch's pow is
+// faithful). Returns ceil(dim / 2) values. Preconditions (std::invalid_argument otherwise):
+// 1 <= dim < 2^24; base finite, > 0, with RN(base) finite and non-zero.
+std::vector<float> hf_default_inv_freq_float32(double base, std::size_t dim);
+
+}  // namespace ropecert
