@@ -23,6 +23,7 @@
 #include "ropecert/rope_geometry.hpp"
 #include "ropecert/structure.hpp"
 #include "ropecert/synthetic.hpp"
+#include "ropecert/toeplitz.hpp"
 #include "support/case_generators.hpp"
 #include "support/exact_generators.hpp"
 
@@ -307,4 +308,42 @@ TEST_CASE("fast-double: the a-priori bound is within 1000x of the measured error
   std::sort(ratios.begin(), ratios.end());
   std::cout << "fast-double [c]: bound/measured over " << ratios.size() << " typical cases: min " << ratios.front()
             << ", median " << ratios[ratios.size() / 2] << ", max " << ratios.back() << '\n';
+}
+
+TEST_CASE("fast-double: the Toeplitz route's bound contains the FFT model bound and the row-sum term",
+          "[fast-double]") {
+  // g = 0: one term, P = a_0, so Y = a_0 T [V, 1] with T the all-ones Toeplitz matrix. Theorem 33.4 and
+  // Lemma 33.6 then require at least (a_0 F_V + max|V| a_0 F_1) / Y~_{i,d_v} with F = fft_error_bound:
+  // measured errors are far below the bound, so only this formula-level check catches a dropped term.
+  Problem p;
+  p.kind = Kind::general;
+  p.scale.rule = Scale::Rule::inv_d;
+  const std::size_t n = 64;
+  p.Q = Matrix(n, 1);
+  p.K = Matrix(n, 1);
+  p.V = Matrix(n, 1);
+  for (std::size_t i = 0; i < n; ++i) {
+    p.Q.at(i, 0) = 1;
+    p.K.at(i, 0) = 1;
+    p.V.at(i, 0) = 3 + std::ldexp(double((i * 37) % 64), -6);
+  }
+  for (std::size_t k = 0; k < 2 * n - 1; ++k) {
+    p.W.push_back(Matrix(1, 1));
+    p.W.back().values = {1};
+  }
+  validate_problem(p, "hand");
+  const Binary64Result result = surrogate_attention_toeplitz_binary64(p, {Rational(3)});
+  REQUIRE(result.uncertified == "");
+  Matrix x(n, 2);
+  double v_max = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    x.at(j, 0) = 3 * p.V.at(j, 0);  // c o X with c = 1 and the coefficient 3 applied to the rows
+    x.at(j, 1) = 3;
+    v_max = std::max(v_max, p.V.at(j, 0));
+  }
+  const double fft = fft_error_bound(std::vector<double>(2 * n - 1, 1.0), x);
+  const double row_sum = 3.0 * double(n);
+  CHECK(result.rounding_bound >= (fft + v_max * fft) / row_sum);
+  CHECK(result.rounding_bound <= 2 * (fft + v_max * fft) / row_sum);  // and it is the dominant part
+  for (double t : result.t.values) CHECK(std::fabs(t - 3.4921875) < 1e-12);  // mean of V
 }
