@@ -347,3 +347,35 @@ TEST_CASE("fast-double: the Toeplitz route's bound contains the FFT model bound 
   CHECK(result.rounding_bound <= 2 * (fft + v_max * fft) / row_sum);  // and it is the dominant part
   for (double t : result.t.values) CHECK(std::fabs(t - 3.4921875) < 1e-12);  // mean of V
 }
+
+TEST_CASE("fast-double: software underflow of the low-rank weights leaves the result uncertified", "[fast-double]") {
+  // Gap G1 of note 33: with s = 1e-60 and entries about 1e30 the weights a_t s^t multinomial of degree >= 6
+  // round to 0 in software (no flag). Before the fix the route claimed a bound of 5.67e-7 while the error was
+  // 1.17e-6.
+  Problem p;
+  p.kind = Kind::rope;
+  p.rope.rotary_dim = 2;
+  p.scale.rule = Scale::Rule::decimal;
+  p.scale.decimal = "1e-60";
+  const std::size_t n = 4;
+  p.Q = Matrix(n, 2);
+  p.K = Matrix(n, 2);
+  p.V = Matrix(n, 1);
+  for (std::size_t i = 0; i < n; ++i) {
+    p.Q.at(i, 0) = 0.5e30 * (1 + 0.25 * double(i));
+    p.Q.at(i, 1) = -0.2e30 * double(i);
+    p.K.at(i, 0) = 0.5e30 * (1 - 0.2 * double(i));
+    p.K.at(i, 1) = 0.3e30;
+    p.V.at(i, 0) = double(i);
+  }
+  validate_problem(p, "hand");
+  for (const FastRoute route : {FastRoute::lowrank, FastRoute::toeplitz}) {
+    const FastPlan plan = plan_fast(p, Rational(1, 1000000), route, FastArithmetic::binary64, Integer(100000));
+    const Binary64Result result = run_fast_binary64(p, plan, route);
+    if (result.uncertified.empty()) {  // if certified, the claim must hold
+      const Rational measured = certified_max_error(p, as_rationals(result.t), 256);
+      CHECK(measured <= plan.bound + Rational(result.rounding_bound));
+    }
+    CHECK(result.uncertified != "");
+  }
+}

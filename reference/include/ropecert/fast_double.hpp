@@ -1,9 +1,10 @@
 // The fast algorithm in binary64, with a rigorous bound on its rounding errors computed alongside
-// (proofs-notes/33-fast-algorithm-binary64.md). Both routes compute the surrogate of the binary64
+// (proofs-notes/33-fast-algorithm-binary64.md). Both routes round the surrogate of their binary64
 // inputs (fast_inputs.hpp):
-//   A'_ij = P~(M'_ij) on visible keys, M'_ij = s~ sum_{(l1,l2) in S} q_{i,l1} (W~_{a_i - b_j})_{l1,l2} k_{j,l2},
-//   T'_ic = sum_j A'_ij V_jc / sum_j A'_ij,
-// P~ the polynomial with coefficients a_t (exact), so that T' is a real number the routes round.
+//   A'_ij = P(M'_ij) on visible keys, T'_ic = sum_j A'_ij V_jc / sum_j A'_ij,
+// P with its exact coefficients a_t, and M' the logits of the rounded inputs: for the Toeplitz route
+// M'_ij = s~ sum_{(l1,l2) in S} q_{i,l1} (W~_{a_i - b_j})_{l1,l2} k_{j,l2}, for the low-rank route
+// M'_ij = s~ u~_i^T v~_j (rotated rows). Both are within rho of M (note 33, Lemma 33.2).
 #pragma once
 #include <string>
 #include <vector>
@@ -15,7 +16,7 @@ namespace ropecert {
 
 struct Binary64Result {
   Matrix t;                    // n_q x d_v, the computed T~
-  double rounding_bound = 0;   // >= max_ic |T~_ic - T'_ic| (Theorem 33.4); +infinity when not certified
+  double rounding_bound = 0;   // >= max_ic |T~_ic - T'_ic| (Theorems 33.4, 33.5); +infinity when not certified
   std::string uncertified;     // why rounding_bound is +infinity ("" otherwise)
 };
 
@@ -23,7 +24,8 @@ struct Binary64Result {
 // P(M') are enumerated depth first, each term's row scaling, symbol and column scaling updated by one
 // product per entry from its parent (so every entry is a product of at most 4g + 3 rounded factors),
 // applied to [V, 1] by toeplitz_times_vectors_fft (the causal mask zeroes the symbol at masked offsets),
-// and summed. Memory O(g (n_q + n_k)); time O(terms (d_v + 1) N log N), N = fft_embedding_size(max(n_q, n_k)).
+// and summed. Memory O(g (n_q + n_k) + |S| (n_q + n_k) + N (d_v + 1)); time O(terms (d_v + 1) N log N),
+// N = fft_embedding_size(max(n_q, n_k)).
 // The bound of Theorem 33.4 is accumulated per entry: it assumes FFTW meets Model A
 // (proofs-notes/21-circulant-embedding.md) and no underflow; when the FE_UNDERFLOW flag is raised, a
 // value leaves the range of fft_error_bound or a row sum is not positive, the result is kept and the
@@ -33,9 +35,10 @@ Binary64Result surrogate_attention_toeplitz_binary64(const Problem& problem, con
 
 // The low-rank route in binary64 (kind rope only; std::invalid_argument otherwise): rotated rows
 // u~_i, v~_j (binary64_rotated_rows), Phi_Q(i, alpha) = a_|alpha| s~^|alpha| multinomial(alpha) u~_i^alpha,
-// Phi_K(j, alpha) = v~_j^alpha over the binom(d + g, g) multi-indices; key prefix sums streamed in query
-// order (memory O(binom(d + g, g) (d_v + 1)), time O(binom(d + g, g) (n_q + n_k) (d_v + 1))).
-// Same bound rules as the Toeplitz route (Theorem 33.5), without the FFT model.
+// Phi_K(j, alpha) = v~_j^alpha over the F = binom(d + g, g) multi-indices; key prefix sums streamed in
+// query order (memory O(F (d + d_v + 1)), time O(F (n_q + n_k) (d + d_v + 1))).
+// Bound: Theorem 33.5, with the same rules for uncertified results (no FFT model is involved); a weight
+// a_t s~^t multinomial(alpha) that rounds below 2^-1022 also leaves the result uncertified.
 Binary64Result surrogate_attention_lowrank_binary64(const Problem& problem, const std::vector<Rational>& coefficients);
 
 }  // namespace ropecert

@@ -35,7 +35,8 @@ struct LogitBound {
 };
 LogitBound bound_logits(const Problem& problem);
 
-// s~ = RN(s) from a 128-bit enclosure: |s~ - s| <= 2^-52 |s| (note 33, Lemma 33.2).
+// s~ = RN(s) from a 128-bit enclosure: |s~ - s| <= 2^-52 |s| (note 33, Lemma 33.2). Throws InputError when
+// s != 0 rounds below binary64's normal range (2^-1022), where that bound fails.
 double binary64_scale(const Problem& problem);
 
 // For each pair of `support`, the symbol of its coupling matrix C^{l1,l2} over the offsets

@@ -35,8 +35,8 @@ struct FastPlan {
 };
 
 // The plan for `problem` and `eps`. R comes from norms (bound_logits, O((n_q + n_k) d) work, no pass over
-// the n_q x n_k logits). In binary64 the inputs' perturbation rho enters the bound as delta + 2 rho
-// (proofs-notes/33-fast-algorithm-binary64.md, Lemma 33.2). Throws InputError (naming "case" or an
+// the n_q x n_k logits). In binary64 the inputs' perturbation rho (Lemma 33.2) enters the bound as
+// delta + 2 rho (proofs-notes/33-fast-algorithm-binary64.md, Lemma 33.7(a)). Throws InputError (naming "case" or an
 // option) when: exact arithmetic and the problem has no exact view (standard RoPE angles) or the scale has
 // no exact value (inv_sqrt_d with d not a perfect square); eps <= 0; eps too small for the binary64 inputs
 // (2 rho would exceed the target); the route is lowrank for kind general; the plan needs more than

@@ -20,26 +20,33 @@ namespace {
 
 constexpr double unit_roundoff = 0x1p-53;
 // Covers the factors 1/(1 - gamma) of the theorems and the rounding of the bound's own evaluation
-// (non-negative operands, fewer than 2^30 operations on any path: Lemma 33.3).
+// (non-negative operands, fewer than 2^30 operations on any path, enforced by gamma(): Lemma 33.3).
 constexpr double slack = 1 + 0x1p-20;
 
-// gamma_k = k u / (1 - k u), Higham's constant; the theorems need k u < 2^-20.
+// gamma_k = k u / (1 - k u), Higham's constant; the slack of Lemma 33.3 needs k < 2^30.
 double gamma(double k) {
-  if (k * unit_roundoff >= 0x1p-20) throw std::invalid_argument("fast binary64: too many roundings for the bound");
+  if (k >= 0x1p30) throw std::invalid_argument("fast binary64: too many roundings for the bound");
   return k * unit_roundoff / (1 - k * unit_roundoff);
 }
 
-double nearest_double(const Rational& x) { return round_rational(x.backend().data(), binary64, RoundingMode::nearest_even); }
+// RN(x), computed in software (no floating-point flag is raised): `underflow` is set when x != 0 rounds
+// below binary64's normal range, where the relative error model of note 33 fails (Lemma 33.3, gap G1).
+double nearest_double(const Rational& x, bool& underflow) {
+  const double rounded = round_rational(x.backend().data(), binary64, RoundingMode::nearest_even);
+  if (x != 0 && std::fabs(rounded) < 0x1p-1022) underflow = true;
+  return rounded;
+}
 
-std::vector<double> rounded_coefficients(const std::vector<Rational>& coefficients) {
+std::vector<double> rounded_coefficients(const std::vector<Rational>& coefficients, bool& underflow) {
   if (coefficients.empty()) throw std::invalid_argument("fast binary64: empty polynomial");
   std::vector<double> result;
   for (const Rational& a : coefficients) {
-    result.push_back(nearest_double(a));
+    result.push_back(nearest_double(a, underflow));
     if (!std::isfinite(result.back())) throw std::invalid_argument("fast binary64: coefficient not finite in binary64");
   }
   return result;
 }
+
 
 // [V, 1] in binary64 (n_k x (d_v + 1)), exact.
 Matrix values_with_ones(const Problem& problem) {
@@ -65,7 +72,7 @@ struct Accumulated {
 
 // T~_ic = Y~_ic / Y~_{i,d_v} and the bound of Lemma 33.6:
 //   |T~_ic - T'_ic| <= (E_ic + max_j |V_jc| E_{i,d_v}) / Y~_{i,d_v} + u |T~_ic|, when Y~_{i,d_v} > 0.
-Binary64Result normalise(const Problem& problem, const Accumulated& sums, bool underflow) {
+Binary64Result normalise(const Problem& problem, const Accumulated& sums) {
   const std::size_t d_v = problem.d_v();
   std::vector<double> v_max(d_v, 0.0);
   for (std::size_t j = 0; j < problem.n_k(); ++j)
@@ -86,10 +93,18 @@ Binary64Result normalise(const Problem& problem, const Accumulated& sums, bool u
       }
     }
   }
-  if (underflow && result.uncertified.empty())
-    result.uncertified = "underflow in binary64 (the rounding model of note 33 assumes none)";
   if (!result.uncertified.empty()) result.rounding_bound = std::numeric_limits<double>::infinity();
   return result;
+}
+
+// Marks `result` uncertified when an underflow happened anywhere in the route: in software roundings
+// (`software_underflow`) or in an operation since the last feclearexcept(FE_UNDERFLOW), the final
+// assembly and normalise included (the flag is tested last: gap G3 of note 33).
+void check_underflow(Binary64Result& result, bool software_underflow) {
+  if ((software_underflow || std::fetestexcept(FE_UNDERFLOW) != 0) && result.uncertified.empty()) {
+    result.uncertified = "underflow in binary64 (the rounding model of note 33 assumes none)";
+    result.rounding_bound = std::numeric_limits<double>::infinity();
+  }
 }
 
 // The depth-first enumeration of the expansion's terms (Theorem 33.4): the state at depth t holds the
@@ -97,7 +112,7 @@ Binary64Result normalise(const Problem& problem, const Accumulated& sums, bool u
 // base = s~^t multinomial(m), each updated from the parent by one product per entry.
 class ToeplitzExpansion {
  public:
-  ToeplitzExpansion(const Problem& problem, const std::vector<double>& coefficients)
+  ToeplitzExpansion(const Problem& problem, const std::vector<double>& coefficients, bool coefficient_underflow)
       : problem_(problem),
         coefficients_(coefficients),
         g_(coefficients.size() - 1),
@@ -111,23 +126,24 @@ class ToeplitzExpansion {
         counts_(support_.size(), 0),
         sums_{Matrix(problem.n_q(), problem.d_v() + 1), Matrix(problem.n_q(), problem.d_v() + 1)},
         magnitudes_(problem.n_q(), problem.d_v() + 1),
-        gamma_term_(gamma(6.0 * double(g_) + 8)) {}
+        gamma_term_(gamma(6.0 * double(g_) + 8)),
+        coefficient_underflow_(coefficient_underflow) {}
 
   Binary64Result run() {
     std::feclearexcept(FE_UNDERFLOW);
     Level root{std::vector<double>(problem_.n_q(), 1.0), std::vector<double>(problem_.n_k(), 1.0),
                std::vector<double>(problem_.n_q() + problem_.n_k() - 1, 1.0), 0, 1.0};
     visit(root, 0, 0);
-    const bool underflow = std::fetestexcept(FE_UNDERFLOW) != 0;
     // Summation of the terms: gamma_{terms} sum |z~| (Theorem 33.4).
     const double gamma_sum = gamma(double(terms_));
     for (std::size_t e = 0; e < sums_.error.values.size(); ++e)
       sums_.error.values[e] = slack * (sums_.error.values[e] + gamma_sum * magnitudes_.values[e] + dropped_);
-    Binary64Result result = normalise(problem_, sums_, underflow);
+    Binary64Result result = normalise(problem_, sums_);
     if (!out_of_range_.empty() && std::isfinite(result.rounding_bound)) {
       result.uncertified = out_of_range_;
       result.rounding_bound = std::numeric_limits<double>::infinity();
     }
+    check_underflow(result, coefficient_underflow_);
     return result;
   }
 
@@ -238,6 +254,7 @@ class ToeplitzExpansion {
   Accumulated sums_;
   Matrix magnitudes_;  // sum over terms of |z~|
   const double gamma_term_;
+  const bool coefficient_underflow_;
   std::size_t terms_ = 0;
   double dropped_ = 0;  // 2^-1000 per dropped term
   std::string out_of_range_;
@@ -261,14 +278,16 @@ void monomials(const double* x, std::size_t d, std::size_t g, const std::vector<
 }  // namespace
 
 Binary64Result surrogate_attention_toeplitz_binary64(const Problem& problem, const std::vector<Rational>& coefficients) {
-  const std::vector<double> rounded = rounded_coefficients(coefficients);
-  return ToeplitzExpansion(problem, rounded).run();
+  bool underflow = false;
+  const std::vector<double> rounded = rounded_coefficients(coefficients, underflow);
+  return ToeplitzExpansion(problem, rounded, underflow).run();
 }
 
 Binary64Result surrogate_attention_lowrank_binary64(const Problem& problem, const std::vector<Rational>& coefficients) {
   if (problem.kind != Kind::rope)
     throw std::invalid_argument("surrogate_attention_lowrank_binary64: needs kind rope");
-  rounded_coefficients(coefficients);  // validates
+  bool software_underflow = false;
+  rounded_coefficients(coefficients, software_underflow);  // validates
   const std::size_t n_q = problem.n_q(), n_k = problem.n_k(), d = problem.d(), cols = problem.d_v() + 1;
   const std::size_t g = coefficients.size() - 1;
   const std::vector<std::vector<std::size_t>> alphas = multisets(d, g);
@@ -281,7 +300,7 @@ Binary64Result surrogate_attention_lowrank_binary64(const Problem& problem, cons
     for (std::size_t count : alphas[f]) degree += count;
     Rational power = 1;
     for (std::size_t e = 0; e < degree; ++e) power *= Rational(scale);
-    weight[f] = nearest_double(coefficients[degree] * power * Rational(multinomial(alphas[f])));
+    weight[f] = nearest_double(coefficients[degree] * power * Rational(multinomial(alphas[f])), software_underflow);
   }
   const Matrix u = binary64_rotated_rows(problem, true), v = binary64_rotated_rows(problem, false);
   const Matrix x = values_with_ones(problem);
@@ -313,8 +332,9 @@ Binary64Result surrogate_attention_lowrank_binary64(const Problem& problem, cons
     }
     for (std::size_t c = 0; c < cols; ++c) sums.error.at(i, c) *= slack * gamma_total;
   }
-  const bool underflow = std::fetestexcept(FE_UNDERFLOW) != 0;
-  return normalise(problem, sums, underflow);
+  Binary64Result result = normalise(problem, sums);
+  check_underflow(result, software_underflow);
+  return result;
 }
 
 }  // namespace ropecert

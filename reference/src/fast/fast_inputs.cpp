@@ -9,6 +9,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "ropecert/errors.hpp"
 #include "ropecert/fixed_precision_eval.hpp"
 #include "ropecert/interval.hpp"
 #include "ropecert/rope_geometry.hpp"
@@ -158,6 +159,8 @@ double binary64_scale(const Problem& problem) {
   const Interval s = enclose_scale(problem.scale, problem.d(), bound_precision);
   const double result = nearest(s);
   check_narrow(s, result, "the scale");
+  if (result != 0 && std::fabs(result) < 0x1p-1022)  // Lemma 33.2(a) needs a normal s~ (gap G4 of note 33)
+    throw InputError("case: the scale is below binary64's normal range; use --arith exact");
   return result;
 }
 
