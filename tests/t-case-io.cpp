@@ -10,18 +10,21 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <limits>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "support/temp_dir.hpp"
 #include "ropecert/case_io.hpp"
 #include "ropecert/errors.hpp"
 #include "ropecert/npy.hpp"
 #include "ropecert/problem.hpp"
+#include "support/case_generators.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
@@ -32,7 +35,6 @@ using ropecert_test::read_file;
 using ropecert_test::TempDir;
 
 namespace {
-
 
 void write_text(const fs::path& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
@@ -98,14 +100,35 @@ bool same_matrix(const Matrix& a, const Matrix& b) {
   return a.rows == b.rows && a.cols == b.cols && same_bits(a.values, b.values);
 }
 
+bool same_optional(const std::optional<double>& a, const std::optional<double>& b) {
+  return a.has_value() == b.has_value() && (!a || bits_of(*a) == bits_of(*b));
+}
+
+// Every field of rope.scaling, doubles bit for bit. Kind none is the same whatever the other fields hold
+// (save_case writes no scaling object then).
+bool same_scaling(const RopeScaling& a, const RopeScaling& b) {
+  if (a.kind == RopeScalingKind::none || b.kind == RopeScalingKind::none) return a.kind == b.kind;
+  return a.kind == b.kind && same_optional(a.factor, b.factor) &&
+         a.original_max_position_embeddings == b.original_max_position_embeddings &&
+         a.max_position_embeddings == b.max_position_embeddings && a.sequence_length == b.sequence_length &&
+         bits_of(a.beta_fast) == bits_of(b.beta_fast) && bits_of(a.beta_slow) == bits_of(b.beta_slow) &&
+         same_optional(a.mscale, b.mscale) && same_optional(a.mscale_all_dim, b.mscale_all_dim) &&
+         a.truncate == b.truncate && same_optional(a.attention_factor, b.attention_factor) &&
+         bits_of(a.low_freq_factor) == bits_of(b.low_freq_factor) &&
+         bits_of(a.high_freq_factor) == bits_of(b.high_freq_factor) && same_bits(a.short_factor, b.short_factor) &&
+         same_bits(a.long_factor, b.long_factor);
+}
+
 // Every field that case.json and the .npy files carry.
 bool same_problem(const Problem& a, const Problem& b) {
   // The base is part of the problem for standard angles only.
   const bool base_same = a.rope.angles == Angles::pythagorean || bits_of(a.rope.base) == bits_of(b.rope.base);
   const bool rope_same =
-      a.kind == Kind::general || (a.rope.angles == b.rope.angles && base_same && a.rope.pairing == b.rope.pairing &&
-                                  a.rope.rotary_dim == b.rope.rotary_dim && a.rope.q_offset == b.rope.q_offset &&
-                                  a.rope.k_offset == b.rope.k_offset);
+      a.kind == Kind::general ||
+      (a.rope.angles == b.rope.angles && base_same && a.rope.pairing == b.rope.pairing &&
+       a.rope.rotary_dim == b.rope.rotary_dim && a.rope.q_offset == b.rope.q_offset &&
+       a.rope.k_offset == b.rope.k_offset && same_scaling(a.rope.scaling, b.rope.scaling) &&
+       a.rope.emulate.inv_freq == b.rope.emulate.inv_freq && a.rope.emulate.cos_sin == b.rope.emulate.cos_sin);
   return a.kind == b.kind && a.scale.rule == b.scale.rule && a.scale.decimal == b.scale.decimal && a.mask == b.mask &&
          rope_same && same_matrix(a.Q, b.Q) && same_matrix(a.K, b.K) && same_matrix(a.V, b.V) &&
          a.W.size() == b.W.size() && std::equal(a.W.begin(), a.W.end(), b.W.begin(), same_matrix);
@@ -124,6 +147,39 @@ Matrix gen_matrix(std::size_t rows, std::size_t cols) {
   Matrix m(rows, cols);
   m.values = *rc::gen::container<std::vector<double>>(rows * cols, finite_double());
   return m;
+}
+
+// Sometimes a rope.scaling (standard angles; gen_rope_scaling's HF-like parameters, and any finite values in
+// the fields its kind ignores, which case.json must carry all the same) or the float32 inv_freq (when RN32
+// of the base is finite), and any cos / sin emulation.
+void gen_conventions(RopeParams& rope) {
+  if (rope.angles == Angles::standard && *rc::gen::arbitrary<bool>()) {
+    RopeScaling& s = rope.scaling;
+    s = *ropecert_test::gen_rope_scaling(rope.rotary_dim);
+    const RopeScalingKind k = s.kind;
+    using K = RopeScalingKind;
+    const auto unused = [&](std::initializer_list<K> users) {
+      return std::find(users.begin(), users.end(), k) == users.end() && *rc::gen::arbitrary<bool>();
+    };
+    if (unused({K::yarn, K::longrope})) s.attention_factor = *finite_double();
+    if (unused({K::yarn})) s.beta_fast = *finite_double();
+    if (unused({K::yarn})) s.beta_slow = *finite_double();
+    if (unused({K::yarn})) s.mscale = *finite_double();
+    if (unused({K::yarn})) s.mscale_all_dim = *finite_double();
+    if (unused({K::yarn})) s.truncate = false;
+    if (unused({K::llama3})) s.low_freq_factor = *finite_double();
+    if (unused({K::llama3})) s.high_freq_factor = *finite_double();
+    if (unused({K::dynamic, K::longrope})) s.sequence_length = *rc::gen::arbitrary<std::uint32_t>();
+    if (unused({K::dynamic, K::yarn, K::longrope})) s.max_position_embeddings = *rc::gen::arbitrary<std::uint32_t>();
+    if (unused({K::yarn, K::llama3, K::longrope}))
+      s.original_max_position_embeddings = *rc::gen::arbitrary<std::uint32_t>();
+    if (unused({K::longrope})) s.short_factor = *rc::gen::container<std::vector<double>>(finite_double());
+    if (unused({K::longrope})) s.long_factor = *rc::gen::container<std::vector<double>>(finite_double());
+  } else if (rope.angles == Angles::standard && rope.base < 1e38 && *rc::gen::arbitrary<bool>()) {
+    rope.emulate.inv_freq = InvFreqEmulation::float32;
+  }
+  rope.emulate.cos_sin = *rc::gen::element(CosSinEmulation::exact, CosSinEmulation::float32, CosSinEmulation::bfloat16,
+                                           CosSinEmulation::float16);
 }
 
 // A valid problem of either kind, biased to corner cases (n = 1, odd d with a smaller rotary_dim,
@@ -158,6 +214,7 @@ Problem gen_problem() {
     p.rope.k_offset =
         *rc::gen::oneOf(rc::gen::inRange<std::int64_t>(0, 20), rc::gen::just(max_position - std::int64_t(n_k - 1)));
     if (p.mask == MaskKind::causal) p.rope.k_offset = std::min(p.rope.k_offset, p.rope.q_offset);
+    gen_conventions(p.rope);
   }
   p.Q = gen_matrix(n_q, d);
   p.K = gen_matrix(n_k, d);
@@ -513,7 +570,7 @@ TEST_CASE("save_case writes a fixed, pretty-printed case.json", "[case-io]") {
   Problem p = small_rope_problem();
   p.scale = {Scale::Rule::decimal, "0.125"};
   p.mask = MaskKind::causal;
-  p.rope = {Angles::standard, 1.1, Pairing::interleaved, 2, 3, 1};
+  p.rope = {Angles::standard, 1.1, Pairing::interleaved, 2, 3, 1, {}, {}};
   fs::create_directory(tmp / "r");
   save_case(p, tmp / "r");
   CHECK(read_file(tmp / "r" / "case.json") == R"({
@@ -585,6 +642,8 @@ TEST_CASE("save_case then load_case gives back the same problem, deterministical
     RC_CLASSIFY(p.kind == Kind::general, "general");
     RC_CLASSIFY(p.mask == MaskKind::causal, "causal");
     RC_CLASSIFY(p.kind == Kind::rope && p.rope.angles == Angles::pythagorean, "pythagorean");
+    RC_CLASSIFY(p.kind == Kind::rope && p.rope.scaling.kind != RopeScalingKind::none, "scaling");
+    RC_CLASSIFY(p.kind == Kind::rope && p.rope.emulate.cos_sin != CosSinEmulation::exact, "cos_sin emulated");
     const fs::path a = tmp / ("a" + std::to_string(round));
     const fs::path b = tmp / ("b" + std::to_string(round++));
     fs::create_directory(a);
@@ -597,4 +656,215 @@ TEST_CASE("save_case then load_case gives back the same problem, deterministical
     fs::remove_all(a);
     fs::remove_all(b);
   });
+}
+
+// ==== rope.scaling and rope.emulate (problem.hpp; README, "The case format") ==========================
+
+TEST_CASE("load_case reads every field of rope.scaling and rope.emulate", "[case-io][conventions]") {
+  TempDir tmp;
+  const std::string all = R"("rotary_dim": 4, "scaling": {"rope_type": "yarn", "factor": 4.5,
+      "original_max_position_embeddings": 4096, "max_position_embeddings": 131072, "sequence_length": 9000,
+      "beta_fast": 16, "beta_slow": 2.5, "mscale": 0.707, "mscale_all_dim": 1, "truncate": false,
+      "attention_factor": 1.25, "low_freq_factor": 0.5, "high_freq_factor": 3, "short_factor": [1, 1.5],
+      "long_factor": [2, 40]}, "emulate": {"inv_freq": "exact", "cos_sin": "bfloat16"})";
+  const Problem p = load_case(make_case(tmp, "c", rope_json("", all)));
+  const RopeScaling& s = p.rope.scaling;
+  CHECK(s.kind == RopeScalingKind::yarn);
+  CHECK(s.factor == 4.5);
+  CHECK(s.original_max_position_embeddings == 4096);
+  CHECK(s.max_position_embeddings == 131072);
+  CHECK(s.sequence_length == 9000);
+  CHECK(s.beta_fast == 16);
+  CHECK(s.beta_slow == 2.5);
+  CHECK(s.mscale == 0.707);
+  CHECK(s.mscale_all_dim == 1.0);
+  CHECK(!s.truncate);
+  CHECK(s.attention_factor == 1.25);
+  CHECK(s.low_freq_factor == 0.5);
+  CHECK(s.high_freq_factor == 3);
+  CHECK(s.short_factor == std::vector<double>{1, 1.5});
+  CHECK(s.long_factor == std::vector<double>{2, 40});
+  CHECK(p.rope.emulate.inv_freq == InvFreqEmulation::exact);
+  CHECK(p.rope.emulate.cos_sin == CosSinEmulation::bfloat16);
+  // Defaults: no scaling object, or rope_type "default", is no scaling; emulate absent is exact.
+  const Problem plain = load_case(make_case(tmp, "d", rope_json("", R"("scaling": {"rope_type": "default"})")));
+  CHECK(plain.rope.scaling.kind == RopeScalingKind::none);
+  CHECK(plain.rope.emulate.inv_freq == InvFreqEmulation::exact);
+  CHECK(plain.rope.emulate.cos_sin == CosSinEmulation::exact);
+  const Problem minimal = load_case(make_case(tmp, "e", rope_json("", R"("scaling": {"rope_type": "llama3",
+      "factor": 8, "original_max_position_embeddings": 8192}, "emulate": {"inv_freq": "exact"})")));
+  CHECK(minimal.rope.scaling.kind == RopeScalingKind::llama3);
+  CHECK(minimal.rope.scaling.low_freq_factor == 1);  // RopeScaling's defaults
+  CHECK(minimal.rope.scaling.high_freq_factor == 4);
+  CHECK(minimal.rope.scaling.truncate);
+  CHECK(!minimal.rope.scaling.attention_factor);
+  const Problem float32 = load_case(make_case(tmp, "f", rope_json("", R"("emulate": {"inv_freq": "float32",
+      "cos_sin": "float16"})")));
+  CHECK(float32.rope.emulate.inv_freq == InvFreqEmulation::float32);
+  CHECK(float32.rope.emulate.cos_sin == CosSinEmulation::float16);
+}
+
+TEST_CASE("save_case writes rope.scaling and rope.emulate only when not the defaults", "[case-io][conventions]") {
+  TempDir tmp;
+  Problem p = small_rope_problem();
+  p.rope.scaling.kind = RopeScalingKind::longrope;
+  p.rope.scaling.original_max_position_embeddings = 4096;
+  p.rope.scaling.max_position_embeddings = 131072;
+  p.rope.scaling.short_factor = {1, 1.25};
+  p.rope.scaling.long_factor = {4, 0.1};
+  p.rope.scaling.beta_slow = -0.0;  // not the default 1: written, sign included
+  p.rope.emulate.cos_sin = CosSinEmulation::float32;
+  fs::create_directory(tmp / "a");
+  save_case(p, tmp / "a");
+  CHECK(read_file(tmp / "a" / "case.json") == R"({
+  "format": "ropecert-case/1",
+  "kind": "rope",
+  "scale": "inv_sqrt_d",
+  "mask": "none",
+  "rope": {
+    "angles": "standard",
+    "base": 10000.0,
+    "pairing": "half",
+    "rotary_dim": 4,
+    "q_offset": 0,
+    "k_offset": 0,
+    "scaling": {
+      "rope_type": "longrope",
+      "original_max_position_embeddings": 4096,
+      "max_position_embeddings": 131072,
+      "beta_slow": -0.0,
+      "short_factor": [
+        1.0,
+        1.25
+      ],
+      "long_factor": [
+        4.0,
+        0.1
+      ]
+    },
+    "emulate": {
+      "cos_sin": "float32"
+    }
+  }
+}
+)");
+  CHECK(same_problem(load_case(tmp / "a"), p));
+  // Every field at once, in the documented order.
+  p.rope.scaling.kind = RopeScalingKind::yarn;
+  p.rope.scaling.factor = 8;
+  p.rope.scaling.sequence_length = 1;
+  p.rope.scaling.beta_fast = 16;
+  p.rope.scaling.mscale = 0.5;
+  p.rope.scaling.mscale_all_dim = 0.25;
+  p.rope.scaling.truncate = false;
+  p.rope.scaling.attention_factor = 2;
+  p.rope.scaling.low_freq_factor = 3;
+  p.rope.scaling.high_freq_factor = 5;
+  p.rope.scaling.beta_slow = 1;  // the default again: not written
+  p.rope.emulate = {InvFreqEmulation::exact, CosSinEmulation::float16};
+  validate_problem(p, "x");
+  fs::create_directory(tmp / "b");
+  save_case(p, tmp / "b");
+  CHECK(read_file(tmp / "b" / "case.json").find(R"("scaling": {
+      "rope_type": "yarn",
+      "factor": 8.0,
+      "original_max_position_embeddings": 4096,
+      "max_position_embeddings": 131072,
+      "sequence_length": 1,
+      "beta_fast": 16.0,
+      "mscale": 0.5,
+      "mscale_all_dim": 0.25,
+      "truncate": false,
+      "attention_factor": 2.0,
+      "low_freq_factor": 3.0,
+      "high_freq_factor": 5.0,
+      "short_factor": [)") != std::string::npos);
+  CHECK(read_file(tmp / "b" / "case.json").find(R"("emulate": {
+      "cos_sin": "float16"
+    })") != std::string::npos);
+  CHECK(same_problem(load_case(tmp / "b"), p));
+  // The float32 inv_freq alone.
+  p.rope.scaling = RopeScaling();
+  p.rope.emulate = {InvFreqEmulation::float32, CosSinEmulation::exact};
+  fs::create_directory(tmp / "c");
+  save_case(p, tmp / "c");
+  CHECK(read_file(tmp / "c" / "case.json").find(R"("k_offset": 0,
+    "emulate": {
+      "inv_freq": "float32"
+    }
+  }
+})") != std::string::npos);
+  CHECK(same_problem(load_case(tmp / "c"), p));
+}
+
+TEST_CASE("case.json: rope.scaling and rope.emulate are checked", "[case-io][conventions][errors]") {
+  TempDir tmp;
+  const auto scaling = [](const std::string& body) { return rope_json("", R"("scaling": {)" + body + "}"); };
+  require_json_rejected(tmp, scaling(R"("rope_type": "linear", "factor": 2, "type": "linear")"),
+                        "unknown key 'rope.scaling.type' (allowed: rope_type, factor,");
+  require_json_rejected(tmp, scaling(R"("factor": 2)"), "missing required key 'rope.scaling.rope_type'");
+  require_json_rejected(tmp, scaling(R"("rope_type": "su", "factor": 2)"),
+                        "key 'rope.scaling.rope_type' is \"su\"; expected \"default\" or \"linear\" or");
+  require_json_rejected(tmp, scaling(R"("rope_type": "linear", "factor": null)"),
+                        "key 'rope.scaling.factor' must be a number, got null");
+  require_json_rejected(tmp, scaling(R"("rope_type": "linear", "factor": 2, "truncate": "yes")"),
+                        "key 'rope.scaling.truncate' must be true or false, got \"yes\"");
+  require_json_rejected(tmp, scaling(R"("rope_type": "llama3", "factor": 8, "original_max_position_embeddings": 1.5)"),
+                        "key 'rope.scaling.original_max_position_embeddings' must be an integer, got 1.5");
+  require_json_rejected(tmp, scaling(R"("rope_type": "dynamic", "factor": 2, "max_position_embeddings": -3)"),
+                        "key 'rope.scaling.max_position_embeddings' must be >= 0, got -3");
+  require_json_rejected(tmp, scaling(R"("rope_type": "longrope", "short_factor": 1)"),
+                        "key 'rope.scaling.short_factor' must be an array of numbers, got 1");
+  require_json_rejected(tmp, scaling(R"("rope_type": "longrope", "long_factor": [1, [2]])"),
+                        "key 'rope.scaling.long_factor' must be an array of numbers, but element 1 is an array");
+  require_json_rejected(tmp, scaling(R"("rope_type": "linear", "factor": 2, "factor": 3)"), "duplicate key 'factor'");
+  // Values: validate_rope_scaling's message, naming case.json.
+  require_json_rejected(tmp, scaling(R"("rope_type": "linear")"), "rope scaling (linear): factor is required");
+  require_json_rejected(tmp, scaling(R"("rope_type": "yarn", "factor": 2)"),
+                        "rope scaling (yarn): original_max_position_embeddings must be >= 1");
+  require_json_rejected(tmp, scaling(R"("rope_type": "longrope", "factor": 2, "original_max_position_embeddings": 64,
+      "short_factor": [1, 1], "long_factor": [1])"),
+                        "rope scaling (longrope): long_factor has 1 values, need rotary_dim / 2 = 2");
+  require_json_rejected(tmp, scaling(R"("rope_type": "llama3", "factor": 8, "original_max_position_embeddings": 64,
+      "low_freq_factor": 4, "high_freq_factor": 1)"),
+                        "rope scaling (llama3): need 0 < low_freq_factor < high_freq_factor");
+  require_json_rejected(tmp, rope_json("", R"("rotary_dim": 2, "scaling": {"rope_type": "dynamic", "factor": 2,
+      "max_position_embeddings": 16})"),
+                        "rope scaling (dynamic): rotary_dim must be >= 4");
+  // Combinations.
+  require_json_rejected(tmp, rope_json("", R"("angles": "pythagorean", "scaling": {"rope_type": "linear",
+      "factor": 2})"),
+                        "rope.scaling needs angles \"standard\"");
+  require_json_rejected(tmp, rope_json("", R"("scaling": {"rope_type": "linear", "factor": 2},
+      "emulate": {"inv_freq": "float32"})"),
+                        "HF's scaled float32 paths are out of scope");
+  require_json_rejected(tmp, rope_json("", R"("angles": "pythagorean", "emulate": {"inv_freq": "float32"})"),
+                        "rope.emulate.inv_freq \"float32\" needs angles \"standard\"");
+  require_json_rejected(tmp, rope_json("", R"("base": 1e39, "emulate": {"inv_freq": "float32"})"),
+                        "rope.emulate.inv_freq \"float32\": hf_default_inv_freq_float32: base");
+  require_json_rejected(tmp, rope_json("", R"("emulate": {"cos_sin": "fp8"})"),
+                        "key 'rope.emulate.cos_sin' is \"fp8\"; expected \"exact\" or \"float32\" or");
+  require_json_rejected(tmp, rope_json("", R"("emulate": {"inv_freq": "float64"})"),
+                        "key 'rope.emulate.inv_freq' is \"float64\"; expected \"exact\" or \"float32\"");
+  require_json_rejected(tmp, rope_json("", R"("emulate": {"sin": "float32"})"),
+                        "unknown key 'rope.emulate.sin' (allowed: inv_freq, cos_sin)");
+  require_json_rejected(tmp, rope_json("", R"("emulate": true)"), "key 'rope.emulate' must be an object, got true");
+  // The cos / sin emulation is allowed with pythagorean angles.
+  CHECK(load_case(make_case(tmp, "p", rope_json("", R"("angles": "pythagorean", "emulate": {"cos_sin": "float16"})")))
+            .rope.emulate.cos_sin == CosSinEmulation::float16);
+}
+
+TEST_CASE("validate_problem checks the conventions of an in-memory problem", "[problem][conventions][errors]") {
+  Problem p = small_rope_problem();
+  p.rope.scaling.kind = RopeScalingKind::linear;
+  p.rope.scaling.factor = 2;
+  CHECK_NOTHROW(validate_problem(p, "origin"));
+  p.rope.scaling.beta_fast = std::nan("");  // unused by linear, but must be writable as JSON
+  require_invalid(p, "case.json", "rope.scaling.beta_fast = nan must be finite");
+  p.rope.scaling.beta_fast = 32;
+  p.rope.scaling.long_factor = {1, HUGE_VAL};
+  require_invalid(p, "case.json", "rope.scaling.long_factor = inf must be finite");
+  p.rope.scaling.long_factor.clear();
+  p.rope.scaling.factor = 0.5;
+  require_invalid(p, "case.json", "rope scaling (linear): factor 0.5 must be finite and >= 1");
 }

@@ -7,6 +7,7 @@
 #include "ropecert/certified_eval.hpp"
 #include "ropecert/fixed_precision_eval.hpp"
 #include "support/arb_oracle.hpp"
+#include "support/mpfr_twin.hpp"
 #include "support/case_generators.hpp"
 
 using namespace ropecert;
@@ -17,11 +18,11 @@ namespace {
 
 constexpr slong oracle_precision = 600;
 
-// The roundings of a ball to binary64 and binary32, when its two endpoints agree (MPFR's
-// mpfr_get_d / mpfr_get_flt, not the library's rounding code).
+// The roundings of a ball to binary64, binary32, binary16 and bfloat16, when its two endpoints agree
+// (MPFR's mpfr_get_d / mpfr_get_flt and its narrow-format emulation, not the library's rounding code).
 struct BallRoundings {
-  bool decided64, decided32;
-  double t64;
+  bool decided64, decided32, decided16, decided_bf16;
+  double t64, t16, tbf16;
   float t32;
 };
 
@@ -34,6 +35,10 @@ BallRoundings ball_roundings(const ArbBall& ball) {
   r.decided64 = r.t64 == mpfr_get_d(hi, MPFR_RNDN);
   r.t32 = mpfr_get_flt(lo, MPFR_RNDN);
   r.decided32 = r.t32 == mpfr_get_flt(hi, MPFR_RNDN);
+  r.t16 = ropecert_test::mpfr_emulated(lo, binary16, MPFR_RNDN);
+  r.decided16 = r.t16 == ropecert_test::mpfr_emulated(hi, binary16, MPFR_RNDN);
+  r.tbf16 = ropecert_test::mpfr_emulated(lo, bfloat16, MPFR_RNDN);
+  r.decided_bf16 = r.tbf16 == ropecert_test::mpfr_emulated(hi, bfloat16, MPFR_RNDN);
   mpfr_clears(lo, hi, (mpfr_ptr)nullptr);
   return r;
 }
@@ -84,12 +89,16 @@ TEST_CASE("every enclosure meets the Arb oracle's ball", "[arb][containment]") {
 }
 
 TEST_CASE("certified outputs are the correct roundings of the Arb oracle's value", "[arb][containment]") {
-  rc::prop("T_lo <= T <= T_hi and RN64, RN32 agree with the oracle", [] {
-    const Problem p = *ropecert_test::gen_problem();
+  rc::prop("T_lo <= T <= T_hi and RN64, RN32, RN16, RN_bf16 agree with the oracle", [] {
+    ropecert_test::ProblemLimits limits;
+    limits.conventions = true;  // HF rope scaling and emulation too
+    const Problem p = *ropecert_test::gen_problem(limits);
     RC_LOG() << ropecert_test::describe(p);
     RC_TAG(p.kind == Kind::rope ? (p.rope.pairing == Pairing::half ? "rope half" : "rope interleaved")
                                 : "general");
     RC_CLASSIFY(p.kind == Kind::rope && p.rope.q_offset >= 1000000, "offset >= 10^6");
+    RC_CLASSIFY(p.kind == Kind::rope && p.rope.scaling.kind != RopeScalingKind::none, "rope scaling");
+    RC_CLASSIFY(p.kind == Kind::rope && p.rope.emulate.cos_sin != CosSinEmulation::exact, "cos/sin emulated");
     const std::vector<ArbBall> oracle = arb_attention(p, oracle_precision);
     const CertifiedOutput out = evaluate_certified(p, EvalOptions{});
     for (std::size_t i = 0; i < p.n_q(); ++i)
@@ -103,6 +112,10 @@ TEST_CASE("certified outputs are the correct roundings of the Arb oracle's value
         RC_ASSERT(e.t32_decided);
         if (expected.decided64) RC_ASSERT(e.t64 == expected.t64);
         if (expected.decided32) RC_ASSERT(static_cast<float>(e.t32) == expected.t32);
+        RC_ASSERT(e.t16_decided);
+        RC_ASSERT(e.tbf16_decided);
+        if (expected.decided16) RC_ASSERT(e.t16 == expected.t16);
+        if (expected.decided_bf16) RC_ASSERT(e.tbf16 == expected.tbf16);
       }
   });
 }

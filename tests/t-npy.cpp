@@ -1,4 +1,5 @@
-// Tests for read_npy, write_npy_float64 and write_npy_float32 (ropecert/npy.hpp).
+// Tests for read_npy, write_npy_float64, write_npy_float32, write_npy_float16 and write_npy_uint16
+// (ropecert/npy.hpp).
 // Files with unusual or broken headers are assembled byte by byte from the format spec
 // (numpy.lib.format), independently of npy.cpp.
 #include <rapidcheck/catch.h>
@@ -28,8 +29,10 @@ using ropecert::InputError;
 using ropecert::NpyArray;
 using ropecert::NpyDtype;
 using ropecert::read_npy;
+using ropecert::write_npy_float16;
 using ropecert::write_npy_float32;
 using ropecert::write_npy_float64;
+using ropecert::write_npy_uint16;
 
 using ropecert_test::read_file;
 using ropecert_test::TempDir;
@@ -278,9 +281,13 @@ TEST_CASE("read_npy accepts only little-endian float64 and float32 in C order", 
   TempDir dir;
   require_rejected(dir, npy_file(1, dict(">f8", "(1,)"), f8_bytes({1})), "dtype '>f8' is big-endian and not supported");
   require_rejected(dir, npy_file(1, dict(">f4", "(1,)"), f4_bytes({1})), "dtype '>f4' is big-endian");
-  for (const char* descr : {"<i4", "|u1", "<f2", "<c16", "|f8", "<f8 "})
+  require_rejected(dir, npy_file(1, dict(">f2", "(1,)"), "\x3c\x00"),
+                   "dtype '>f2' is big-endian and not supported; save it as little-endian '<f2'");
+  require_rejected(dir, npy_file(1, dict(">u2", "(1,)"), "\x3c\x00"), "dtype '>u2' is big-endian");
+  for (const char* descr : {"<i4", "|u1", "<i2", "|u2", "|f2", "<u4", "<c16", "|f8", "<f8 "})
     require_rejected(dir, npy_file(1, dict(descr, "(1,)"), ""),
-                     std::string("dtype '") + descr + "' is not supported; expected float64 '<f8' or float32 '<f4'");
+                     std::string("dtype '") + descr +
+                         "' is not supported; expected float64 '<f8', float32 '<f4', float16 '<f2' or uint16 '<u2'");
   require_rejected(dir, npy_file(1, dict("<f8", "(1, 2)", "True"), f8_bytes({1, 2})),
                    "fortran_order True is not supported");
 }
@@ -329,4 +336,133 @@ TEST_CASE("npy writers check their preconditions", "[npy][errors]") {
   REQUIRE_NOTHROW(write_npy_float32(dir / "w.npy", {2}, {std::nan(""), -HUGE_VAL}));  // NaN marks undecided outputs
   REQUIRE_THROWS_AS(write_npy_float64(dir / "no-such-dir" / "w.npy", {1}, {1.0}), std::runtime_error);
   REQUIRE_THROWS_WITH(write_npy_float64(dir / "no-such-dir" / "w.npy", {1}, {1.0}), Contains("no-such-dir/w.npy"));
+}
+
+// ---- float16 ('<f2') and uint16 ('<u2') ------------------------------------------------------
+
+namespace {
+
+// Bytes from a hex string (the reference files below were written by numpy 1.24.2 with np.save
+// when these tests were written, and pasted here; no Python runs during the tests).
+std::string from_hex(const std::string& hex) {
+  std::string out;
+  for (std::size_t k = 0; k + 1 < hex.size(); k += 2)
+    out += static_cast<char>(std::stoi(hex.substr(k, 2), nullptr, 16));
+  return out;
+}
+
+// The IEEE-754 binary16 value of `bits`, from the definition (section 3.4), independent of npy.cpp.
+double half_value(std::uint16_t bits) {
+  const int field = (bits >> 10) & 31, m = bits & 1023;
+  const double sign = (bits & 0x8000) ? -1.0 : 1.0;
+  if (field == 31) return m ? std::nan("") : sign * HUGE_VAL;
+  return sign * (field == 0 ? std::ldexp(m, -24) : std::ldexp(1024 + m, field - 25));
+}
+
+std::string u2_bytes(const std::vector<std::uint16_t>& values) {
+  std::string out;
+  for (std::uint16_t v : values) out += std::string{static_cast<char>(v & 0xff), static_cast<char>(v >> 8)};
+  return out;
+}
+
+// The data bytes after the header of a version 1.0 file (10 bytes, then the header length field's count).
+std::string data_of(const std::string& file) {
+  return file.substr(10 + static_cast<unsigned char>(file[8]) + 256 * static_cast<unsigned char>(file[9]));
+}
+
+}  // namespace
+
+TEST_CASE("write_npy_float16 writes the bytes numpy.save writes", "[npy][f2]") {
+  TempDir dir;
+  // np.save(f, np.array([[1.0, -2.5, 65504.0], [2**-24, -0.0, np.nan]], dtype=np.float16))
+  write_npy_float16(dir / "h.npy", {2, 3}, {1.0, -2.5, 65504.0, 0x1p-24, -0.0, std::nan("")});
+  REQUIRE(read_file(dir / "h.npy") ==
+          from_hex("934e554d5059010076007b276465736372273a20273c6632272c2027666f727472616e5f6f72646572273a2046616c73"
+                   "652c20277368617065273a2028322c2033292c207d202020202020202020202020202020202020202020202020202020"
+                   "202020202020202020202020202020202020202020202020202020202020200a003c00c1ff7b01000080007e"));
+  // np.save(f, np.array(np.float16(0.5))): a 0-d array.
+  write_npy_float16(dir / "s.npy", {}, {0.5});
+  REQUIRE(read_file(dir / "s.npy") ==
+          from_hex("934e554d5059010076007b276465736372273a20273c6632272c2027666f727472616e5f6f72646572273a2046616c73"
+                   "652c20277368617065273a2028292c207d20202020202020202020202020202020202020202020202020202020202020"
+                   "202020202020202020202020202020202020202020202020202020202020200a0038"));
+}
+
+TEST_CASE("write_npy_uint16 writes the bytes numpy.save writes", "[npy][u2]") {
+  TempDir dir;
+  // np.save(f, np.array([0x3f80, 0xc000, 0x7f7f, 0x0001, 0xffff], dtype=np.uint16))
+  write_npy_uint16(dir / "u.npy", {5}, {0x3f80, 0xc000, 0x7f7f, 0x0001, 0xffff});
+  REQUIRE(read_file(dir / "u.npy") ==
+          from_hex("934e554d5059010076007b276465736372273a20273c7532272c2027666f727472616e5f6f72646572273a2046616c73"
+                   "652c20277368617065273a2028352c292c207d2020202020202020202020202020202020202020202020202020202020"
+                   "202020202020202020202020202020202020202020202020202020202020200a803f00c07f7f0100ffff"));
+}
+
+TEST_CASE("float16 round trip over every finite binary16 value", "[npy][f2]") {
+  // Exhaustive: all 2^16 - 2 * 1024 + 2 finite patterns (+-0 included) are written as their own
+  // encoding and read back as their exact value.
+  std::vector<double> values;
+  std::vector<std::uint16_t> patterns;
+  for (unsigned bits = 0; bits <= 0xffff; ++bits) {
+    const double x = half_value(static_cast<std::uint16_t>(bits));
+    if (!std::isfinite(x)) continue;
+    values.push_back(x);
+    patterns.push_back(static_cast<std::uint16_t>(bits));
+  }
+  REQUIRE(values.size() == 65536 - 2 * 1024);
+  TempDir dir;
+  write_npy_float16(dir / "all.npy", {values.size()}, values);
+  REQUIRE(data_of(read_file(dir / "all.npy")) == u2_bytes(patterns));
+  const NpyArray array = read_npy(dir / "all.npy");
+  REQUIRE(array.dtype == NpyDtype::float16);
+  REQUIRE(array.shape == std::vector<std::size_t>{values.size()});
+  for (std::size_t k = 0; k < values.size(); ++k)
+    if (bits_of(array.values[k]) != bits_of(values[k])) FAIL_CHECK("pattern " << patterns[k] << " read back wrongly");
+  // Same input, same bytes.
+  write_npy_float16(dir / "again.npy", {values.size()}, values);
+  REQUIRE(read_file(dir / "again.npy") == read_file(dir / "all.npy"));
+}
+
+TEST_CASE("uint16 round trip over every value", "[npy][u2]") {
+  std::vector<std::uint16_t> values;
+  for (unsigned v = 0; v <= 0xffff; ++v) values.push_back(static_cast<std::uint16_t>(v));
+  TempDir dir;
+  write_npy_uint16(dir / "u.npy", {256, 256}, values);
+  REQUIRE(data_of(read_file(dir / "u.npy")) == u2_bytes(values));
+  const NpyArray array = read_npy(dir / "u.npy");  // NaN bit patterns of bfloat16 are plain integers here
+  REQUIRE(array.dtype == NpyDtype::uint16);
+  REQUIRE(array.shape == std::vector<std::size_t>{256, 256});
+  for (std::size_t k = 0; k < values.size(); ++k) REQUIRE(array.values[k] == static_cast<double>(k));
+}
+
+TEST_CASE("read_npy widens float16 exactly and rejects its NaN and infinities", "[npy][f2][errors]") {
+  TempDir dir;
+  write_bytes(dir / "f.npy", npy_file(1, dict("<f2", "(2, 2)"), u2_bytes({0x3555, 0x0001, 0x7bff, 0x8400})));
+  const NpyArray array = read_npy(dir / "f.npy");
+  REQUIRE(array.dtype == NpyDtype::float16);
+  REQUIRE(array.values == std::vector<double>{0x1.554p-2, 0x1p-24, 65504.0, -0x1p-14});
+  require_rejected(dir, npy_file(1, dict("<f2", "(2, 2)"), u2_bytes({0, 0, 0, 0x7e00})),
+                   "value at index (1, 1) is NaN; all values must be finite");
+  require_rejected(dir, npy_file(1, dict("<f2", "(3,)"), u2_bytes({0, 0x7c00, 0})), "value at index (1,) is +Inf");
+  require_rejected(dir, npy_file(1, dict("<f2", "()"), u2_bytes({0xfc00})), "value at index () is -Inf");
+  require_rejected(dir, npy_file(1, dict("<f2", "(2, 2)"), u2_bytes({1, 2, 3})),
+                   "truncated data: shape (2, 2) of dtype '<f2' needs 8 data bytes, the file has 6");
+  require_rejected(dir, npy_file(1, dict("<u2", "(1,)"), u2_bytes({1, 2})), "trailing bytes");
+}
+
+TEST_CASE("16-bit writers check their preconditions", "[npy][f2][u2][errors]") {
+  TempDir dir;
+  for (double not_half : {0.1, 65505.0, 65520.0, 1e5, 0x1p-25, 0x1.002p0, 1e300}) {
+    INFO(not_half);
+    REQUIRE_THROWS_AS(write_npy_float16(dir / "w.npy", {1}, {not_half}), std::logic_error);
+  }
+  REQUIRE_THROWS_WITH(write_npy_float16(dir / "w.npy", {1}, {0.1}),
+                      "write_npy_float16: value 0x1.999999999999ap-4 is not a binary16 number");
+  REQUIRE_THROWS_AS(write_npy_float16(dir / "w.npy", {3}, {1, 2}), std::logic_error);
+  REQUIRE_THROWS_AS(write_npy_uint16(dir / "w.npy", {2, 2}, {1, 2, 3}), std::logic_error);
+  // Infinities as they are; every NaN (any sign or payload) as numpy's 0x7e00.
+  write_npy_float16(dir / "w.npy", {4}, {HUGE_VAL, -HUGE_VAL, std::nan(""), -std::nan("")});
+  REQUIRE(data_of(read_file(dir / "w.npy")) == u2_bytes({0x7c00, 0xfc00, 0x7e00, 0x7e00}));
+  REQUIRE_THROWS_AS(write_npy_uint16(dir / "no-such-dir" / "w.npy", {1}, {1}), std::runtime_error);
+  REQUIRE_THROWS_AS(write_npy_float16(dir / "no-such-dir" / "w.npy", {1}, {1.0}), std::runtime_error);
 }

@@ -1,7 +1,8 @@
-// Tests of RoPE frequency scaling (rope_scaling.hpp). The oracle is each HF formula written again in
-// this file, in Arb ball arithmetic and in HF's own shape (pos_freqs, wavelengths, the ramp and its
-// complement), sharing no code with the library; one hand-computed value per method pins the formulas
-// themselves; branch straddling, bad parameters and the float32 emulation have their own cases.
+// Tests of RoPE frequency scaling (rope_scaling.hpp). The oracle is each HF formula written again
+// (tests/support/arb_oracle.hpp, arb_scaled_frequencies), in Arb ball arithmetic and in HF's own shape
+// (pos_freqs, wavelengths, the ramp and its complement), sharing no code with the library; one hand-computed value per
+// method pins the formulas themselves; branch straddling, bad parameters and the float32 emulation have their own
+// cases.
 #include <arb.h>
 #include <rapidcheck/catch.h>
 
@@ -85,18 +86,6 @@ ArbBall ball(double x) {
   return b;
 }
 
-ArbBall ball_u(std::uint64_t n) {
-  ArbBall b;
-  arb_set_ui(b.get(), n);
-  return b;
-}
-
-ArbBall ratio(std::uint64_t numerator, std::uint64_t denominator) {
-  ArbBall b = ball_u(numerator);
-  arb_div_ui(b.get(), b.get(), denominator, oracle_precision);
-  return b;
-}
-
 // HF: pos_freqs = base ** (arange(0, dim, 2) / dim), an Arb power.
 ArbBall pos_freq(const ArbBall& base, std::size_t p, std::size_t r) {
   ArbBall exponent, result;
@@ -112,214 +101,11 @@ ArbBall inverse(const ArbBall& x) {
   return result;
 }
 
-// The factor HF uses: the given one, or max_position_embeddings / original_max_position_embeddings.
-ArbBall hf_factor(const RopeScaling& s) {
-  return s.factor ? ball(*s.factor) : ratio(s.max_position_embeddings, s.original_max_position_embeddings);
-}
-
-// z = x * d for a double d (exact in Arb).
-void arb_mul_double(arb_t z, const arb_t x, double d, slong prec) {
-  arb_t t;
-  arb_init(t);
-  arb_set_d(t, d);
-  arb_mul(z, x, t, prec);
-  arb_clear(t);
-}
-
-// get_mscale(scale, mscale) with HF's 0.1 as 1/10.
-ArbBall get_mscale(const ArbBall& scale, double mscale) {
-  ArbBall result, one = ball_u(1);
-  if (arb_le(scale.get(), one.get())) return one;
-  REQUIRE(arb_gt(scale.get(), one.get()));
-  arb_log(result.get(), scale.get(), oracle_precision);
-  arb_mul_double(result.get(), result.get(), mscale, oracle_precision);
-  arb_div_ui(result.get(), result.get(), 10, oracle_precision);
-  arb_add_ui(result.get(), result.get(), 1, oracle_precision);
-  return result;
-}
-
-struct Oracle {
-  std::vector<ArbBall> inv_freq;
-  ArbBall attention;
-  std::vector<int> band;  // llama3: 0 high frequency, 1 medium, 2 low frequency
-};
+// The oracle: HF's formulas in Arb, in HF's own shape (tests/support/arb_oracle.hpp, arb_scaled_frequencies).
+using Oracle = ropecert_test::ArbScaledFrequencies;
 
 Oracle hf_oracle(const RopeScaling& s, double base_value, std::size_t r) {
-  const slong prec = oracle_precision;
-  const std::size_t half = r / 2;
-  const ArbBall base = ball(base_value), one = ball_u(1);
-  Oracle o;
-  o.attention = one;
-  std::vector<ArbBall> default_inv(half);
-  for (std::size_t p = 0; p < half; ++p) default_inv[p] = inverse(pos_freq(base, p, r));
-
-  switch (s.kind) {
-    case Method::none:
-      o.inv_freq = default_inv;
-      break;
-    case Method::linear: {
-      // inv_freq /= factor
-      for (std::size_t p = 0; p < half; ++p) {
-        ArbBall x = default_inv[p];
-        arb_div(x.get(), x.get(), hf_factor(s).get(), prec);
-        o.inv_freq.push_back(x);
-      }
-      break;
-    }
-    case Method::dynamic: {
-      // seq_len = max(seq_len, M); base = base * ((factor * seq_len / M) - (factor - 1)) ** (dim / (dim - 2))
-      const std::uint64_t M = s.max_position_embeddings;
-      const std::uint64_t seq_len = s.sequence_length > M ? s.sequence_length : M;
-      ArbBall g = hf_factor(s), exponent, new_base;
-      arb_mul_ui(g.get(), g.get(), seq_len, prec);
-      arb_div_ui(g.get(), g.get(), M, prec);
-      ArbBall f_minus_one = hf_factor(s);
-      arb_sub_ui(f_minus_one.get(), f_minus_one.get(), 1, prec);
-      arb_sub(g.get(), g.get(), f_minus_one.get(), prec);
-      arb_set_ui(exponent.get(), r);
-      arb_div_ui(exponent.get(), exponent.get(), r - 2, prec);
-      arb_pow(new_base.get(), g.get(), exponent.get(), prec);
-      arb_mul(new_base.get(), new_base.get(), base.get(), prec);
-      for (std::size_t p = 0; p < half; ++p) o.inv_freq.push_back(inverse(pos_freq(new_base, p, r)));
-      break;
-    }
-    case Method::yarn: {
-      const ArbBall factor = hf_factor(s);
-      if (s.attention_factor) {
-        o.attention = ball(*s.attention_factor);
-      } else if (s.mscale && *s.mscale != 0 && s.mscale_all_dim && *s.mscale_all_dim != 0) {
-        arb_div(o.attention.get(), get_mscale(factor, *s.mscale).get(), get_mscale(factor, *s.mscale_all_dim).get(),
-                prec);
-      } else {
-        o.attention = get_mscale(factor, 1.0);
-      }
-      const double beta_fast = s.beta_fast != 0 ? s.beta_fast : 32;
-      const double beta_slow = s.beta_slow != 0 ? s.beta_slow : 1;
-      // find_correction_dim(num_rotations) = (dim * log(L / (num_rotations * 2 * pi))) / (2 * log(base))
-      const auto find_correction_dim = [&](double rotations) {
-        ArbBall x, denominator, log_base;
-        arb_const_pi(denominator.get(), prec);
-        arb_mul_double(denominator.get(), denominator.get(), rotations, prec);
-        arb_mul_ui(denominator.get(), denominator.get(), 2, prec);
-        arb_set_ui(x.get(), s.original_max_position_embeddings);
-        arb_div(x.get(), x.get(), denominator.get(), prec);
-        arb_log(x.get(), x.get(), prec);
-        arb_mul_ui(x.get(), x.get(), r, prec);
-        arb_log(log_base.get(), base.get(), prec);
-        arb_mul_ui(log_base.get(), log_base.get(), 2, prec);
-        arb_div(x.get(), x.get(), log_base.get(), prec);
-        return x;
-      };
-      ArbBall low = find_correction_dim(beta_fast), high = find_correction_dim(beta_slow), zero, top;
-      arb_set_ui(top.get(), r - 1);
-      if (s.truncate) {
-        arb_floor(low.get(), low.get(), prec);
-        arb_ceil(high.get(), high.get(), prec);
-        REQUIRE(arb_is_exact(low.get()));
-        REQUIRE(arb_is_exact(high.get()));
-      }
-      arb_max(low.get(), low.get(), zero.get(), prec);
-      arb_min(high.get(), high.get(), top.get(), prec);
-      // if min == max: max += 0.001
-      if (arb_eq(low.get(), high.get()) || (beta_fast == beta_slow && arb_overlaps(low.get(), high.get()))) {
-        ArbBall thousandth = ratio(1, 1000);
-        arb_add(high.get(), high.get(), thousandth.get(), prec);
-      } else {
-        REQUIRE(arb_ne(low.get(), high.get()));
-      }
-      ArbBall width;
-      arb_sub(width.get(), high.get(), low.get(), prec);
-      for (std::size_t p = 0; p < half; ++p) {
-        const ArbBall pos = pos_freq(base, p, r);
-        const ArbBall extrapolation = inverse(pos);
-        ArbBall interpolation, ramp, extrapolation_factor, a, b;
-        arb_mul(interpolation.get(), factor.get(), pos.get(), prec);
-        arb_inv(interpolation.get(), interpolation.get(), prec);
-        // linear_ramp_factor: clamp((arange - min) / (max - min), 0, 1)
-        arb_set_ui(ramp.get(), p);
-        arb_sub(ramp.get(), ramp.get(), low.get(), prec);
-        arb_div(ramp.get(), ramp.get(), width.get(), prec);
-        arb_max(ramp.get(), ramp.get(), zero.get(), prec);
-        arb_min(ramp.get(), ramp.get(), one.get(), prec);
-        // inv_freq_extrapolation_factor = 1 - ramp
-        arb_sub(extrapolation_factor.get(), one.get(), ramp.get(), prec);
-        // inv_freq = interpolation * (1 - extrapolation_factor) + extrapolation * extrapolation_factor
-        arb_sub(a.get(), one.get(), extrapolation_factor.get(), prec);
-        arb_mul(a.get(), a.get(), interpolation.get(), prec);
-        arb_mul(b.get(), extrapolation.get(), extrapolation_factor.get(), prec);
-        arb_add(a.get(), a.get(), b.get(), prec);
-        o.inv_freq.push_back(a);
-      }
-      break;
-    }
-    case Method::llama3: {
-      const ArbBall factor = hf_factor(s), low_factor = ball(s.low_freq_factor), high_factor = ball(s.high_freq_factor);
-      const ArbBall context = ball_u(s.original_max_position_embeddings);
-      ArbBall low_wavelength, high_wavelength, two_pi;
-      arb_div(low_wavelength.get(), context.get(), low_factor.get(), prec);
-      arb_div(high_wavelength.get(), context.get(), high_factor.get(), prec);
-      arb_const_pi(two_pi.get(), prec);
-      arb_mul_ui(two_pi.get(), two_pi.get(), 2, prec);
-      for (std::size_t p = 0; p < half; ++p) {
-        const ArbBall& inv = default_inv[p];
-        ArbBall wavelength, result;
-        arb_div(wavelength.get(), two_pi.get(), inv.get(), prec);
-        const bool is_low = arb_gt(wavelength.get(), low_wavelength.get());
-        const bool is_high = arb_lt(wavelength.get(), high_wavelength.get());
-        const bool is_medium =
-            arb_le(wavelength.get(), low_wavelength.get()) && arb_ge(wavelength.get(), high_wavelength.get());
-        REQUIRE(int(is_low) + int(is_high) + int(is_medium) == 1);  // the oracle decides every band
-        if (is_low) {
-          arb_div(result.get(), inv.get(), factor.get(), prec);
-          o.band.push_back(2);
-        } else if (is_high) {
-          result = inv;
-          o.band.push_back(0);
-        } else {
-          // smooth = (L / wavelen - low) / (high - low); (1 - smooth) * inv / factor + smooth * inv
-          ArbBall smooth, span, a, b;
-          arb_div(smooth.get(), context.get(), wavelength.get(), prec);
-          arb_sub(smooth.get(), smooth.get(), low_factor.get(), prec);
-          arb_sub(span.get(), high_factor.get(), low_factor.get(), prec);
-          arb_div(smooth.get(), smooth.get(), span.get(), prec);
-          arb_sub(a.get(), one.get(), smooth.get(), prec);
-          arb_mul(a.get(), a.get(), inv.get(), prec);
-          arb_div(a.get(), a.get(), factor.get(), prec);
-          arb_mul(b.get(), smooth.get(), inv.get(), prec);
-          arb_add(result.get(), a.get(), b.get(), prec);
-          o.band.push_back(1);
-        }
-        o.inv_freq.push_back(result);
-      }
-      break;
-    }
-    case Method::longrope: {
-      const ArbBall factor = hf_factor(s);
-      if (s.attention_factor) {
-        o.attention = ball(*s.attention_factor);
-      } else if (!arb_gt(factor.get(), one.get())) {
-        REQUIRE(arb_le(factor.get(), one.get()));
-      } else {
-        // sqrt(1 + log(factor) / log(original_max_position_embeddings))
-        ArbBall log_context;
-        arb_log_ui(log_context.get(), s.original_max_position_embeddings, prec);
-        arb_log(o.attention.get(), factor.get(), prec);
-        arb_div(o.attention.get(), o.attention.get(), log_context.get(), prec);
-        arb_add_ui(o.attention.get(), o.attention.get(), 1, prec);
-        arb_sqrt(o.attention.get(), o.attention.get(), prec);
-      }
-      const bool use_long = s.sequence_length != 0 && s.sequence_length > s.original_max_position_embeddings;
-      const std::vector<double>& ext = use_long ? s.long_factor : s.short_factor;
-      for (std::size_t p = 0; p < half; ++p) {
-        // 1.0 / (ext_factors * base ** inv_freq_shape)
-        ArbBall x = pos_freq(base, p, r);
-        arb_mul_double(x.get(), x.get(), ext[p], prec);
-        o.inv_freq.push_back(inverse(x));
-      }
-      break;
-    }
-  }
-  return o;
+  return ropecert_test::arb_scaled_frequencies(s, base_value, r, oracle_precision);
 }
 
 // Every plane and the attention factor: our enclosure contains the oracle's ball and is narrow.

@@ -18,7 +18,9 @@
 
 #include "ropecert/exact_numbers.hpp"
 #include "ropecert/rounding.hpp"
+#include "support/mpfr_twin.hpp"
 
+using ropecert_test::mpfr_emulated;
 using ropecert::bfloat16;
 using ropecert::bfloat16_bits;
 using ropecert::binary16;
@@ -94,28 +96,6 @@ bool same_format(BinaryFormat a, BinaryFormat b) {
 
 mpfr_rnd_t mpfr_mode(RoundingMode mode) {
   return mode == RoundingMode::nearest_even ? MPFR_RNDN : mode == RoundingMode::down ? MPFR_RNDD : MPFR_RNDU;
-}
-
-// MPFR's emulation of an IEEE format (MPFR manual, mpfr_subnormalize and mpfr_check_range): round x to
-// `precision` bits in the wide default exponent range, then restrict the range to the MPFR exponents
-// [emin - precision + 2, emax + 1] (MPFR significands lie in [1/2, 1), so 2^(emin - precision + 1),
-// the smallest subnormal, has MPFR exponent emin - precision + 2) and let mpfr_check_range (overflow,
-// underflow) and mpfr_subnormalize (the subnormal quantum) finish, both using the ternary value so that
-// nothing is rounded twice. The exponent range is restored before returning.
-double mpfr_emulated(const mpfr_t x, BinaryFormat format, mpfr_rnd_t rnd) {
-  const mpfr_exp_t saved_emin = mpfr_get_emin(), saved_emax = mpfr_get_emax();
-  mpfr_t y;
-  mpfr_init2(y, format.precision);
-  int ternary = mpfr_set(y, x, rnd);
-  mpfr_set_emin(format.emin - format.precision + 2);
-  mpfr_set_emax(format.emax + 1);
-  ternary = mpfr_check_range(y, ternary, rnd);
-  mpfr_subnormalize(y, ternary, rnd);
-  mpfr_set_emin(saved_emin);
-  mpfr_set_emax(saved_emax);
-  const double result = mpfr_get_d(y, MPFR_RNDN);  // exact: at most 11 bits, in binary64's range
-  mpfr_clear(y);
-  return result;
 }
 
 // The twin: MPFR's conversion of x to the hardware format, or its emulation of a narrow one, in the same mode.

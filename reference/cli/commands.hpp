@@ -14,5 +14,7 @@ int command_bench(int argc, char** argv);  // argv[0] is "bench"; "bench fast" g
 int command_bench_fast(int argc, char** argv);  // argv[0] is "bench", argv[1] is "fast"
 int command_audit(int argc, char** argv);  // argv[0] is "audit"
 int command_fast(int argc, char** argv);   // argv[0] is "fast"
+int command_validate(int argc, char** argv);  // argv[0] is "validate"; exit 1 when a test fails
+int command_golden(int argc, char** argv); // argv[0] is "golden"; "golden merge" too
 
 }  // namespace ropecert::cli

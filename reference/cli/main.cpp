@@ -17,9 +17,11 @@ const char* const usage =
     "Commands:\n"
     "  audit [--json FILE]           audit the paper's claims, with evidence computed now\n"
     "  eval CASE_DIR --out OUT_DIR   evaluate a case (ropecert-case/1 directory), certified\n"
-    "  fast CASE_DIR --eps E --out D the polynomial method with FFT/Toeplitz (exact arithmetic)\n"
+    "  fast CASE_DIR --eps E --out D the polynomial method with FFT/Toeplitz (exact or binary64)\n"
+    "  golden --out DIR              write a golden vector suite (certified expected outputs)\n"
+    "  validate --golden DIR --candidate DIR  grade outputs against a golden suite\n"
     "  demo                          evaluate a built-in demo case and print a summary\n"
-    "  bench eval                    time the certified evaluator on synthetic RoPE cases\n"
+    "  bench eval | bench fast       time the certified evaluator / the fast algorithm\n"
     "\n"
     "Run 'ropecert <command> --help' for the options of a command.\n"
     "Exit codes: 0 success, 1 internal error, 2 bad input, 3 entries left undecided.\n";
@@ -43,6 +45,8 @@ int main(int argc, char** argv) {
     }
     if (command == "audit") return ropecert::cli::command_audit(argc - 1, argv + 1);
     if (command == "fast") return ropecert::cli::command_fast(argc - 1, argv + 1);
+    if (command == "golden") return ropecert::cli::command_golden(argc - 1, argv + 1);
+    if (command == "validate") return ropecert::cli::command_validate(argc - 1, argv + 1);
     if (command == "eval") return ropecert::cli::command_eval(argc - 1, argv + 1);
     if (command == "demo") return ropecert::cli::command_demo(argc - 1, argv + 1);
     if (command == "bench") return ropecert::cli::command_bench(argc - 1, argv + 1);

@@ -32,7 +32,8 @@ namespace ropecert {
 // unless the compiler fuses a * b + c into FMAs, which it may do differently in the two).
 // Cost: O(n_q n_k (d + d_v)) for kind rope (plus O((n_q + n_k) d) cos/sin calls),
 // O(n_q n_k (d^2 + d_v)) for kind general; memory O((n_q + n_k) d + n_k d_v + threads * n_k).
-// Preconditions: validate_problem(problem, ...) passed (in particular no row is fully masked).
+// Preconditions: validate_problem(problem, ...) passed (in particular no row is fully masked); no RoPE
+// frequency scaling or emulation (rope.scaling, rope.emulate): std::invalid_argument otherwise.
 // Result: n_q x d_v.
 Matrix attention_quadratic_double(const Problem& problem, unsigned threads = 1);
 

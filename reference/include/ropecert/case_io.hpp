@@ -8,11 +8,24 @@
 //                          "base": 10000,                           (angles "standard" only)
 //                          "pairing": "half" | "interleaved",
 //                          "rotary_dim": <even int, 2 <= r <= d; default d>,
-//                          "q_offset": 0, "k_offset": 0}}          (kind rope only; optional)
+//                          "q_offset": 0, "k_offset": 0,
+//                          "scaling": {...},                        (optional; angles "standard" only)
+//                          "emulate": {"inv_freq": "exact" | "float32",
+//                                      "cos_sin": "exact" | "float32" | "bfloat16" | "float16"}}}
+//                                                                   (kind rope only; optional)
 //              Defaults: scale "inv_sqrt_d", mask "none", rope as shown with angles "standard"
 //              and pairing "half". Angles (problem.hpp): "standard" theta_p = base^(-2p/r);
 //              "pythagorean" cos theta_p = (u^2-1)/(u^2+1), sin theta_p = 2u/(u^2+1), u = p + 2,
 //              where "base" is an error. Unknown keys are an error.
+//              "scaling" holds HF's rope_scaling dictionary (problem.hpp, RopeScaling), with the same
+//              names: "rope_type" (required: "default" (no scaling), "linear", "dynamic", "yarn",
+//              "llama3", "longrope"), numbers "factor", "beta_fast", "beta_slow", "mscale",
+//              "mscale_all_dim", "attention_factor", "low_freq_factor", "high_freq_factor", integers
+//              >= 0 "original_max_position_embeddings", "max_position_embeddings", "sequence_length",
+//              boolean "truncate", arrays of numbers "short_factor", "long_factor". Keys the rope_type
+//              does not use are accepted and ignored (as HF does); the values are checked by
+//              validate_problem (validate_rope_scaling). "emulate" defaults to "exact" for both.
+//              Semantics of both: problem.hpp, README "The case format", proofs-notes/11 "Wiring".
 //   Q.npy      n_q x d     little-endian float64 or float32, C order; values are exact binary numbers
 //   K.npy      n_k x d
 //   V.npy      n_k x d_v
@@ -34,8 +47,12 @@ Problem load_case(const std::filesystem::path& dir);
 
 // Writes `problem` as a case directory (case.json + float64 .npy files) into the existing,
 // empty directory `dir`, with the keys of case.json in the fixed order shown above ("base" only
-// for angles "standard"). load_case(dir) gives back an identical problem (for pythagorean angles,
-// whose base is unused, with the default base).
+// for angles "standard"). "scaling" is written only when rope_type is not "default" (with
+// rope_type and the fields that differ from RopeScaling's defaults, in the order listed above),
+// "emulate" only when one of its fields is not "exact" (with those fields only): a problem without
+// them gives the same bytes as before they existed. load_case(dir) gives back an identical problem
+// (for pythagorean angles, whose base is unused, with the default base; for rope_type "default",
+// with default scaling parameters). Precondition: validate_problem passed (so every number is finite).
 void save_case(const Problem& problem, const std::filesystem::path& dir);
 
 }  // namespace ropecert

@@ -1,4 +1,4 @@
-// Certified evaluation: correctly rounded binary64 and binary32 outputs of softmax attention,
+// Certified evaluation: correctly rounded binary64, binary32, binary16 and bfloat16 outputs of softmax attention,
 // with rigorous enclosures, by a Ziv loop over working precisions
 // (proofs-notes/10-certified-evaluation.md, Theorem 6).
 #pragma once
@@ -24,19 +24,23 @@ struct EvalOptions {
 struct EntryOutcome {
   double t64 = 0;     // RN binary64 of T_ic; NaN if undecided in binary64
   double t32 = 0;     // RN binary32 of T_ic (a float value held in a double); NaN if undecided
+  double t16 = 0;     // RN binary16 of T_ic; NaN if undecided
+  double tbf16 = 0;   // RN bfloat16 of T_ic; NaN if undecided
   double lo = 0;      // enclosure [lo, hi] of T_ic: the last one computed, endpoints rounded outward
   double hi = 0;
   double width = 0;   // hi - lo of the MPFR enclosure, rounded up (0 for exact rows)
   bool t64_decided = false;
   bool t32_decided = false;
+  bool t16_decided = false;
+  bool tbf16_decided = false;
   long precision = 0; // 0 for exact rows, else the working precision of the last enclosure
-  bool decided() const { return t64_decided && t32_decided; }
+  bool decided() const { return t64_decided && t32_decided && t16_decided && tbf16_decided; }
 };
 
 struct PrecisionRound {
   mpfr_prec_t precision;
   std::size_t rows_evaluated;     // rows with at least one undecided entry at the round's start
-  std::size_t entries_decided;    // entries whose two roundings became decided in this round
+  std::size_t entries_decided;    // entries whose four roundings became decided in this round
 };
 
 struct CertifiedOutput {
@@ -49,8 +53,10 @@ struct CertifiedOutput {
 };
 
 // Evaluates T = softmax(M) V for `problem` (validated). For every entry: the rigorous enclosure
-// of the exact T_ic and, once the enclosure decides them, RN binary64 and RN binary32 of T_ic
-// (each rounded from the exact value, not from each other). Rows whose visible logits are provably
+// of the exact T_ic and, once the enclosure decides them, RN binary64, binary32, binary16 and
+// bfloat16 of T_ic (each rounded from the exact value, not from each other). The narrower formats
+// almost never cost a round: once RN binary64 is decided, the only way the others are not is that
+// RN64(T) is itself one of their rounding boundaries. Rows whose visible logits are provably
 // equal are computed exactly. Byte-identical results for any options.threads.
 CertifiedOutput evaluate_certified(const Problem& problem, const EvalOptions& options);
 

@@ -13,7 +13,8 @@
 
 namespace ropecert {
 
-// Why `problem` has no exact view ("" if it has one): standard RoPE angles are irrational.
+// Why `problem` has no exact view ("" if it has one): standard RoPE angles are irrational, and RoPE
+// frequency scaling or emulated cos / sin (rope.scaling, rope.emulate) are not modelled exactly.
 std::string exact_view_unavailable(const Problem& problem);
 
 // The coupling at position difference delta = a_i - b_j (00-notation.md): kind general W_delta,

@@ -1,4 +1,5 @@
-// Rigorous enclosures of logits, softmax weights and outputs at one working precision.
+// Rigorous enclosures of logits, softmax weights and outputs at one working precision, under the RoPE
+// conventions of problem.hpp (scaling, emulation: proofs-notes/11-rope-scaling.md, "Wiring").
 // This is the quadratic "slow twin written from the definition" (proofs-notes/00-notation.md);
 // every enclosure contains the exact real value (proofs-notes/10-certified-evaluation.md, Lemmas 1-3).
 #pragma once
@@ -7,6 +8,7 @@
 
 #include "ropecert/interval.hpp"
 #include "ropecert/problem.hpp"
+#include "ropecert/rope_geometry.hpp"
 
 namespace ropecert {
 
@@ -29,9 +31,14 @@ Interval enclose_scale(const Scale& scale, std::size_t d, mpfr_prec_t precision)
 
 class FixedPrecisionEvaluator {
  public:
-  // Precomputes the scale, the RoPE frequencies and the rotated key rows (kind rope) at
-  // `precision` bits, on up to `threads` threads, so that each row costs O(n_k d).
+  // Precomputes the scale, the RoPE frequencies and attention factor (enclose_rope_frequencies: the
+  // problem's scaling and inv_freq emulation) and the rotated key rows R^a_{b_j} k_j (enclose_rotated_row:
+  // the cos / sin emulation) at `precision` bits, on up to `threads` threads, so that each row costs
+  // O(n_k d). Kind rope logits are then M_ij = s (R^a_{a_i} q_i)^T (R^a_{b_j} k_j) (problem.hpp; with
+  // rotary_dim = d and no emulation this is s a^2 (R_{a_i} q_i)^T (R_{b_j} k_j)).
   // Preconditions: validate_problem passed; precision >= 53, so every double is exact.
+  // Throws std::domain_error if a branch of a scaled frequency is undecided even at 65536 bits (never seen;
+  // proofs-notes/11-rope-scaling.md, Lemma 4).
   FixedPrecisionEvaluator(const Problem& problem, mpfr_prec_t precision, unsigned threads = 1);
 
   mpfr_prec_t precision() const { return precision_; }
@@ -52,8 +59,8 @@ class FixedPrecisionEvaluator {
   const Problem& problem_;
   mpfr_prec_t precision_;
   Interval scale_;
-  std::vector<Interval> frequencies_;               // kind rope: theta_p
-  std::vector<std::vector<Interval>> rotated_keys_;  // kind rope: R_{b_j} k_j
+  RopeFrequencies frequencies_;                      // kind rope: theta_p and the attention factor a
+  std::vector<std::vector<Interval>> rotated_keys_;  // kind rope: R^a_{b_j} k_j
 
   Interval logit_rope(const std::vector<Interval>& rotated_query, std::size_t key) const;
   Interval logit_general(std::size_t row, std::size_t key) const;

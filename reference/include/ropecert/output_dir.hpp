@@ -31,6 +31,9 @@ class AtomicOutputDir {
   bool committed_ = false;
 };
 
+// The whole content of `path`; throws InputError "<path>: cannot read" when it cannot be read.
+std::string read_text_file(const std::filesystem::path& path);
+
 // Writes `text` to `path` (truncating) and checks that every byte reached the file; throws
 // std::runtime_error "<path>: cannot write file" otherwise. Meant for files inside a staging directory.
 void write_text_file(const std::filesystem::path& path, const std::string& text);

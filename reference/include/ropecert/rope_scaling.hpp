@@ -3,7 +3,6 @@
 // and the attention factor that multiplies cos and sin. Each formula, its source and the rigour of its
 // enclosure are in proofs-notes/11-rope-scaling.md (cited below as "note 11").
 //
-// Not yet wired into the case format or the evaluator.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -11,58 +10,11 @@
 #include <vector>
 
 #include "ropecert/interval.hpp"
+#include "ropecert/problem.hpp"
 
 namespace ropecert {
 
-// HF's `rope_type` values handled here ("default" is `none`).
-enum class RopeScalingKind { none, linear, dynamic, yarn, llama3, longrope };
-
-// The parameters of HF's `rope_scaling` / `rope_parameters` dictionary. Every number is taken as the
-// exact value of the double (or integer) given; a parameter that `kind` does not use is ignored.
-// Let r = rotary_dim (HF's `dim`), b = base (HF's `rope_theta`), L = original_max_position_embeddings,
-// M = max_position_embeddings, f = the scaling factor.
-struct RopeScaling {
-  RopeScalingKind kind = RopeScalingKind::none;
-
-  // f. Required (>= 1) by linear, dynamic and llama3. yarn and longrope: if unset, f = M / L as an
-  // exact rational (HF: `config.max_position_embeddings / original_max_position_embeddings`), which
-  // then needs M >= L; if set, f >= 1.
-  std::optional<double> factor;
-
-  // L: yarn (the context in find_correction_dim), llama3 (`old_context_len`), longrope (the
-  // threshold between short and long factors, and log L in the attention factor). >= 1; longrope >= 2.
-  std::uint64_t original_max_position_embeddings = 0;
-
-  // M: dynamic (HF's `config.max_position_embeddings`, >= 1); yarn / longrope when `factor` is unset.
-  std::uint64_t max_position_embeddings = 0;
-
-  // The `seq_len` HF is called with; 0 means None. dynamic: s = max(seq_len, M). longrope: the long
-  // factors are used iff seq_len > L.
-  std::uint64_t sequence_length = 0;
-
-  // yarn. HF reads `get("beta_fast") or 32` and `get("beta_slow") or 1`: 0 selects the default, as in HF;
-  // otherwise finite and > 0.
-  double beta_fast = 32;
-  double beta_slow = 1;
-  // yarn: when both are set and non-zero (Python truthiness), the default attention factor is
-  // get_mscale(f, mscale) / get_mscale(f, mscale_all_dim).
-  std::optional<double> mscale;
-  std::optional<double> mscale_all_dim;
-  // yarn: floor / ceil the correction range (HF's `truncate`, default True).
-  bool truncate = true;
-
-  // yarn, longrope: overrides the default attention factor; finite and >= 0.
-  std::optional<double> attention_factor;
-
-  // llama3: 0 < low_freq_factor < high_freq_factor, finite (Llama 3.1 uses 1 and 4).
-  double low_freq_factor = 1;
-  double high_freq_factor = 4;
-
-  // longrope: r/2 finite positive numbers each. HF stores them as float32 tensors; pass the
-  // float32-rounded values to reproduce HF bit for bit (note 11, section LongRoPE).
-  std::vector<double> short_factor;
-  std::vector<double> long_factor;
-};
+// RopeScalingKind and RopeScaling (the parameters) live in problem.hpp, part of RopeParams.
 
 // Enclosures of the scaled inverse frequencies and of the attention factor.
 struct ScaledFrequencies {

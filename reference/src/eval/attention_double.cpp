@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -238,7 +239,15 @@ class QuadraticAttention {
 
 }  // namespace
 
+// Refuses rope.scaling and rope.emulate (std::invalid_argument): this baseline computes only
+// theta_p = base^(-2p/r) with unscaled std::cos / std::sin, and must not silently ignore a convention.
 Matrix attention_quadratic_double(const Problem& problem, unsigned threads) {
+  const RopeParams& rope = problem.rope;
+  if (problem.kind == Kind::rope &&
+      (rope.scaling.kind != RopeScalingKind::none || rope.emulate.inv_freq != InvFreqEmulation::exact ||
+       rope.emulate.cos_sin != CosSinEmulation::exact))
+    throw std::invalid_argument(
+        "attention_quadratic_double: rope scaling / emulation (rope.scaling, rope.emulate) is not supported");
   QuadraticAttention attention(problem);
   const std::size_t blocks = attention.blocks();
   // Worker t takes blocks t, t + workers, ...: interleaved, so causal rows (whose cost grows with

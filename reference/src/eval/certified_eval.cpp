@@ -28,6 +28,17 @@ bool logits_share_a_point(const std::vector<Interval>& logits) {
   return mpfr_lessequal_p(&highest_low->get()->left, &lowest_high->get()->right);
 }
 
+// The correctly rounded outputs of an entry, one per format.
+struct RoundedOutput {
+  BinaryFormat format;
+  double EntryOutcome::*value;
+  bool EntryOutcome::*decided;
+};
+constexpr RoundedOutput rounded_outputs[] = {{binary64, &EntryOutcome::t64, &EntryOutcome::t64_decided},
+                                             {binary32, &EntryOutcome::t32, &EntryOutcome::t32_decided},
+                                             {binary16, &EntryOutcome::t16, &EntryOutcome::t16_decided},
+                                             {bfloat16, &EntryOutcome::tbf16, &EntryOutcome::tbf16_decided}};
+
 // Exact rows (proofs-notes/10-certified-evaluation.md, Lemma 5): T_ic is the exact visible mean.
 void settle_exact_row(const Problem& problem, std::size_t row, EntryOutcome* entries) {
   mpq_t mean;
@@ -35,12 +46,13 @@ void settle_exact_row(const Problem& problem, std::size_t row, EntryOutcome* ent
   for (std::size_t c = 0; c < problem.d_v(); ++c) {
     exact_visible_mean(problem, row, c, mean);
     EntryOutcome& entry = entries[c];
-    entry.t64 = round_rational(mean, binary64, RoundingMode::nearest_even);
-    entry.t32 = round_rational(mean, binary32, RoundingMode::nearest_even);
+    for (const RoundedOutput& output : rounded_outputs) {
+      entry.*output.value = round_rational(mean, output.format, RoundingMode::nearest_even);
+      entry.*output.decided = true;
+    }
     entry.lo = round_rational(mean, binary64, RoundingMode::down);
     entry.hi = round_rational(mean, binary64, RoundingMode::up);
     entry.width = 0;
-    entry.t64_decided = entry.t32_decided = true;
     entry.precision = 0;
   }
   mpq_clear(mean);
@@ -63,16 +75,11 @@ void record_enclosure(const Interval& enclosure, EntryOutcome& entry) {
   mpfr_sub(width, &x->right, &x->left, MPFR_RNDU);
   entry.width = round_mpfr(width, binary64, RoundingMode::up);
   mpfr_clear(width);
-  if (!entry.t64_decided) {
-    if (const auto value = decided_rounding(&x->left, &x->right, binary64)) {
-      entry.t64 = *value;
-      entry.t64_decided = true;
-    }
-  }
-  if (!entry.t32_decided) {
-    if (const auto value = decided_rounding(&x->left, &x->right, binary32)) {
-      entry.t32 = *value;
-      entry.t32_decided = true;
+  for (const RoundedOutput& output : rounded_outputs) {
+    if (entry.*output.decided) continue;
+    if (const auto value = decided_rounding(&x->left, &x->right, output.format)) {
+      entry.*output.value = *value;
+      entry.*output.decided = true;
     }
   }
 }
@@ -147,8 +154,8 @@ CertifiedOutput evaluate_certified(const Problem& problem, const EvalOptions& op
     pending.swap(still_pending);
   }
   for (EntryOutcome& entry : out.entries) {  // never a silent rounding: NaN marks the undecided
-    if (!entry.t64_decided) entry.t64 = not_a_number;
-    if (!entry.t32_decided) entry.t32 = not_a_number;
+    for (const RoundedOutput& output : rounded_outputs)
+      if (!(entry.*output.decided)) entry.*output.value = not_a_number;
   }
   return out;
 }

@@ -31,6 +31,8 @@ nlohmann::json eval_report(const Problem& problem, const CertifiedOutput& output
       if (!entry.decided())
         undecided.push_back({{"row", i}, {"column", c}, {"binary64", entry.t64_decided ? "decided" : "undecided"},
                              {"binary32", entry.t32_decided ? "decided" : "undecided"},
+                             {"binary16", entry.t16_decided ? "decided" : "undecided"},
+                             {"bfloat16", entry.tbf16_decided ? "decided" : "undecided"},
                              {"precision", entry.precision}});
     }
   }

@@ -29,11 +29,16 @@ std::optional<Rational> rational_rope_logit(const Problem& problem, std::size_t 
   for (std::size_t l = problem.rope.rotary_dim; l < problem.d(); ++l)
     sum += Rational(problem.Q.at(row, l)) * Rational(problem.K.at(key, l));
   const bool same_position = problem.key_position(key) == problem.query_position(row);
+  // R_a^T R_a = I needs an orthogonal rotation: an attention factor (yarn, longrope) scales it by a^2 and
+  // emulated cos/sin make it c^2 + s^2 != 1 (proofs-notes/10-certified-evaluation.md, Lemma 8).
+  const bool rotation_may_scale = problem.rope.emulate.cos_sin != CosSinEmulation::exact ||
+                                  problem.rope.scaling.kind == RopeScalingKind::yarn ||
+                                  problem.rope.scaling.kind == RopeScalingKind::longrope;
   for (const auto& [a, b] : rotary_planes(problem.rope.rotary_dim, problem.rope.pairing)) {
     const bool query_zero = problem.Q.at(row, a) == 0 && problem.Q.at(row, b) == 0;
     const bool key_zero = problem.K.at(key, a) == 0 && problem.K.at(key, b) == 0;
     if (query_zero || key_zero) continue;
-    if (!same_position) return std::nullopt;
+    if (!same_position || rotation_may_scale) return std::nullopt;
     sum += Rational(problem.Q.at(row, a)) * Rational(problem.K.at(key, a)) +
            Rational(problem.Q.at(row, b)) * Rational(problem.K.at(key, b));
   }

@@ -1,3 +1,5 @@
+// Fixed-precision enclosures (fixed_precision_eval.hpp): proofs-notes/10-certified-evaluation.md, Lemmas 1-3;
+// the RoPE conventions (scaling, emulation) enter through rope_geometry.hpp (note 11, "Wiring").
 #include "ropecert/fixed_precision_eval.hpp"
 
 #include <stdexcept>
@@ -28,16 +30,18 @@ Interval enclose_scale(const Scale& scale, std::size_t d, mpfr_prec_t precision)
   return s;
 }
 
-FixedPrecisionEvaluator::FixedPrecisionEvaluator(const Problem& problem, mpfr_prec_t precision,
-                                                 unsigned threads)
-    : problem_(problem), precision_(precision), scale_(enclose_scale(problem.scale, problem.d(), precision)) {
+FixedPrecisionEvaluator::FixedPrecisionEvaluator(const Problem& problem, mpfr_prec_t precision, unsigned threads)
+    : problem_(problem),
+      precision_(precision),
+      scale_(enclose_scale(problem.scale, problem.d(), precision)),
+      frequencies_(precision) {
   if (precision < 53) throw std::invalid_argument("working precision must be >= 53 bits");
   if (problem.kind != Kind::rope) return;
-  frequencies_ = enclose_frequencies(problem.rope, precision);
+  frequencies_ = enclose_rope_frequencies(problem.rope, precision);
   rotated_keys_.resize(problem.n_k());
   parallel_for(problem.n_k(), threads, [&](std::size_t j) {
-    rotated_keys_[j] = enclose_rotated_row(&problem.K.values[j * problem.d()], problem.d(), problem.rope,
-                                           frequencies_, problem.key_position(j), precision);
+    rotated_keys_[j] = enclose_rotated_row(&problem.K.values[j * problem.d()], problem.d(), problem.rope, frequencies_,
+                                           problem.key_position(j), precision);
   });
 }
 
@@ -103,8 +107,7 @@ RowSoftmax FixedPrecisionEvaluator::softmax(std::size_t row) const {
 
 std::vector<Interval> FixedPrecisionEvaluator::weights(std::size_t row) const {
   RowSoftmax row_softmax = softmax(row);
-  for (Interval& weight : row_softmax.shifted_weights)
-    mpfi_div(weight.get(), weight.get(), row_softmax.total.get());
+  for (Interval& weight : row_softmax.shifted_weights) mpfi_div(weight.get(), weight.get(), row_softmax.total.get());
   return std::move(row_softmax.shifted_weights);
 }
 

@@ -1,4 +1,12 @@
+// RoPE geometry (rope_geometry.hpp): planes, frequencies under each convention, rotated rows.
 #include "ropecert/rope_geometry.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "ropecert/rope_scaling.hpp"
+#include "ropecert/rounding.hpp"
 
 namespace ropecert {
 
@@ -53,26 +61,114 @@ Gaussian multiply(const Gaussian& x, const Gaussian& y) {
   return {x.re * y.re - x.im * y.im, x.re * y.im + x.im * y.re};
 }
 
+// The cap of the precision at which a scaled frequency's branch is decided (enclose_rope_frequencies).
+constexpr mpfr_prec_t kMaxScalingPrecision = 65536;
+
+// theta_p and a from enclose_scaled_frequencies, at `precision` or (when a branch of HF's definition is
+// undecided there) at a higher one, rounded outward to `precision` (note 11, "Wiring").
+void scaled_frequencies(const RopeParams& rope, mpfr_prec_t precision, RopeFrequencies& out) {
+  for (mpfr_prec_t working = precision;; working = std::min(2 * working, kMaxScalingPrecision)) {
+    try {
+      const ScaledFrequencies scaled = enclose_scaled_frequencies(rope.scaling, rope.base, rope.rotary_dim, working);
+      for (const Interval& theta : scaled.inverse_frequencies) {
+        Interval rounded(precision);
+        mpfi_set(rounded.get(), theta.get());  // outward
+        out.theta.push_back(std::move(rounded));
+      }
+      mpfi_set(out.attention_factor.get(), scaled.attention_factor.get());  // outward
+      return;
+    } catch (const std::domain_error& undecided) {
+      if (working >= kMaxScalingPrecision)
+        throw std::domain_error(std::string(undecided.what()) + " (gave up at the cap of " +
+                                std::to_string(kMaxScalingPrecision) + " bits)");
+    }
+  }
+}
+
+// theta_p = hf_default_inv_freq_float32(base, r)[p]: exact float32 values, so point intervals.
+void float32_frequencies(const RopeParams& rope, mpfr_prec_t precision, RopeFrequencies& out) {
+  for (const float value : hf_default_inv_freq_float32(rope.base, rope.rotary_dim)) {
+    Interval theta(precision);
+    mpfi_set_d(theta.get(), value);  // exact: precision >= 24
+    out.theta.push_back(std::move(theta));
+  }
+}
+
+bool is_point_one(const Interval& x) {
+  return mpfr_cmp_ui(&x.get()->left, 1) == 0 && mpfr_cmp_ui(&x.get()->right, 1) == 0;
+}
+
+// The format F of a cos / sin emulation; nullptr for exact.
+const BinaryFormat* emulated_format(CosSinEmulation emulation) {
+  switch (emulation) {
+    case CosSinEmulation::exact:
+      return nullptr;
+    case CosSinEmulation::float32:
+      return &binary32;
+    case CosSinEmulation::bfloat16:
+      return &bfloat16;
+    case CosSinEmulation::float16:
+      return &binary16;
+  }
+  return nullptr;
+}
+
+// x <- [RN_F(lo), RN_F(hi)]: contains RN_F(t) for every t in x, since rounding is monotone (note 11,
+// Lemma 7). Every value of F is a double, set exactly (precision >= 53); NaN endpoints stay NaN. Zero
+// endpoints follow MPFI's convention (+0 on the left, -0 on the right), as its own setters do.
+void round_endpoints(Interval& x, const BinaryFormat& format) {
+  const double lo = round_mpfr(&x.get()->left, format, RoundingMode::nearest_even);
+  const double hi = round_mpfr(&x.get()->right, format, RoundingMode::nearest_even);
+  mpfr_set_d(&x.get()->left, lo, MPFR_RNDD);
+  mpfr_set_d(&x.get()->right, hi, MPFR_RNDU);
+  if (mpfr_zero_p(&x.get()->left)) mpfr_set_zero(&x.get()->left, 1);
+  if (mpfr_zero_p(&x.get()->right)) mpfr_set_zero(&x.get()->right, -1);
+}
+
 }  // namespace
 
+RopeFrequencies enclose_rope_frequencies(const RopeParams& rope, mpfr_prec_t precision) {
+  RopeFrequencies out(precision);
+  mpfi_set_ui(out.attention_factor.get(), 1);
+  if (rope.angles == Angles::pythagorean) {
+    out.theta = pythagorean_frequencies(rope, precision);
+  } else if (rope.scaling.kind != RopeScalingKind::none) {
+    scaled_frequencies(rope, precision, out);
+  } else if (rope.emulate.inv_freq == InvFreqEmulation::float32) {
+    float32_frequencies(rope, precision, out);
+  } else {
+    out.theta = standard_frequencies(rope, precision);
+  }
+  return out;
+}
+
 std::vector<Interval> enclose_frequencies(const RopeParams& rope, mpfr_prec_t precision) {
-  return rope.angles == Angles::pythagorean ? pythagorean_frequencies(rope, precision)
-                                            : standard_frequencies(rope, precision);
+  return enclose_rope_frequencies(rope, precision).theta;
 }
 
 std::vector<Interval> enclose_rotated_row(const double* x, std::size_t d, const RopeParams& rope,
-                                          const std::vector<Interval>& frequencies,
-                                          std::int64_t position, mpfr_prec_t precision) {
+                                          const RopeFrequencies& frequencies, std::int64_t position,
+                                          mpfr_prec_t precision) {
   std::vector<Interval> rotated(d, Interval(precision));
   for (std::size_t l = rope.rotary_dim; l < d; ++l) mpfi_set_d(rotated[l].get(), x[l]);
+  const bool scaled = !is_point_one(frequencies.attention_factor);
+  const BinaryFormat* format = emulated_format(rope.emulate.cos_sin);
   Interval angle(precision), cosine(precision), sine(precision), term(precision);
   const auto planes = rotary_planes(rope.rotary_dim, rope.pairing);
   for (std::size_t p = 0; p < planes.size(); ++p) {
     const auto [a, b] = planes[p];
-    mpfi_mul_si(angle.get(), frequencies[p].get(), static_cast<long>(position));
+    mpfi_mul_si(angle.get(), frequencies.theta[p].get(), static_cast<long>(position));
     mpfi_cos(cosine.get(), angle.get());
     mpfi_sin(sine.get(), angle.get());
-    // (x_a, x_b) -> (x_a cos - x_b sin, x_a sin + x_b cos)
+    if (scaled) {  // c = a cos(phi), s = a sin(phi)
+      mpfi_mul(cosine.get(), cosine.get(), frequencies.attention_factor.get());
+      mpfi_mul(sine.get(), sine.get(), frequencies.attention_factor.get());
+    }
+    if (format) {  // c = RN_F(a cos(phi)), s = RN_F(a sin(phi))
+      round_endpoints(cosine, *format);
+      round_endpoints(sine, *format);
+    }
+    // (x_a, x_b) -> (x_a c - x_b s, x_a s + x_b c)
     mpfi_mul_d(rotated[a].get(), cosine.get(), x[a]);
     mpfi_mul_d(term.get(), sine.get(), x[b]);
     mpfi_sub(rotated[a].get(), rotated[a].get(), term.get());
@@ -81,6 +177,18 @@ std::vector<Interval> enclose_rotated_row(const double* x, std::size_t d, const 
     mpfi_add(rotated[b].get(), rotated[b].get(), term.get());
   }
   return rotated;
+}
+
+std::vector<Interval> enclose_rotated_row(const double* x, std::size_t d, const RopeParams& rope,
+                                          const std::vector<Interval>& frequencies, std::int64_t position,
+                                          mpfr_prec_t precision) {
+  if (rope.scaling.kind != RopeScalingKind::none)
+    throw std::invalid_argument(
+        "enclose_rotated_row: rope scaling needs the attention factor; pass enclose_rope_frequencies' result");
+  RopeFrequencies unit(precision);
+  unit.theta = frequencies;
+  mpfi_set_ui(unit.attention_factor.get(), 1);
+  return enclose_rotated_row(x, d, rope, unit, position, precision);
 }
 
 RationalRotation pythagorean_rotation(std::size_t plane, std::int64_t m) {

@@ -17,6 +17,15 @@ namespace ropecert {
 
 FastPlan plan_fast(const Problem& problem, const Rational& eps, FastRoute route, FastArithmetic arithmetic,
                    const Integer& max_terms) {
+  // The fast algorithm (and bound_logits) knows only theta_p = base^(-2p/r) and exact rotations: refuse the
+  // conventions of rope.scaling / rope.emulate rather than silently ignore them.
+  const RopeParams& rope = problem.rope;
+  if (problem.kind == Kind::rope &&
+      (rope.scaling.kind != RopeScalingKind::none || rope.emulate.inv_freq != InvFreqEmulation::exact ||
+       rope.emulate.cos_sin != CosSinEmulation::exact))
+    throw InputError(
+        "case: the fast algorithm does not support rope scaling / emulation (rope.scaling, "
+        "rope.emulate); use ropecert eval");
   if (route == FastRoute::lowrank && problem.kind != Kind::rope)
     throw InputError("--route lowrank: needs kind rope (general couplings have no low-rank form)");
   if (eps <= 0) throw InputError("--eps: must be > 0");

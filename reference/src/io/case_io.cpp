@@ -2,6 +2,7 @@
 #include "ropecert/case_io.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <fstream>
 #include <initializer_list>
@@ -35,6 +36,16 @@ const Names<MaskKind> kMasks = {{"none", MaskKind::none}, {"causal", MaskKind::c
 const Names<Pairing> kPairings = {{"half", Pairing::half}, {"interleaved", Pairing::interleaved}};
 const Names<Angles> kAngles = {{"standard", Angles::standard}, {"pythagorean", Angles::pythagorean}};
 const Names<Scale::Rule> kScaleRules = {{"inv_d", Scale::Rule::inv_d}, {"inv_sqrt_d", Scale::Rule::inv_sqrt_d}};
+// HF's rope_type names; "default" is no scaling (read only: save_case omits the scaling object then).
+const Names<RopeScalingKind> kRopeTypes = {
+    {"default", RopeScalingKind::none}, {"linear", RopeScalingKind::linear}, {"dynamic", RopeScalingKind::dynamic},
+    {"yarn", RopeScalingKind::yarn},    {"llama3", RopeScalingKind::llama3}, {"longrope", RopeScalingKind::longrope}};
+const Names<InvFreqEmulation> kInvFreqEmulations = {{"exact", InvFreqEmulation::exact},
+                                                    {"float32", InvFreqEmulation::float32}};
+const Names<CosSinEmulation> kCosSinEmulations = {{"exact", CosSinEmulation::exact},
+                                                  {"float32", CosSinEmulation::float32},
+                                                  {"bfloat16", CosSinEmulation::bfloat16},
+                                                  {"float16", CosSinEmulation::float16}};
 
 template <class E>
 const char* name_of(Names<E> names, E value) {
@@ -119,6 +130,45 @@ class Fields {
     return v->get<double>();
   }
 
+  // A non-negative integer (the lengths of rope.scaling).
+  std::optional<std::uint64_t> count(const char* key) const {
+    const std::optional<std::int64_t> value = integer(key);
+    if (value && *value < 0)
+      fail(file_, "key " + quoted_key(prefix_ + key) + " must be >= 0, got " + std::to_string(*value));
+    if (!value) return std::nullopt;
+    return static_cast<std::uint64_t>(*value);
+  }
+
+  std::optional<bool> boolean(const char* key) const {
+    const json* v = get(key);
+    if (!v) return std::nullopt;
+    if (!v->is_boolean()) wrong_type(key, "true or false", *v);
+    return v->get<bool>();
+  }
+
+  // An array of numbers; an element of another type is named by its index.
+  std::optional<std::vector<double>> numbers(const char* key) const {
+    const json* v = get(key);
+    if (!v) return std::nullopt;
+    if (!v->is_array()) wrong_type(key, "an array of numbers", *v);
+    std::vector<double> values;
+    for (std::size_t k = 0; k < v->size(); ++k) {
+      const json& element = (*v)[k];
+      if (!element.is_number())
+        fail(file_, "key " + quoted_key(prefix_ + key) + " must be an array of numbers, but element " +
+                        std::to_string(k) + " is " + describe(element));
+      values.push_back(element.get<double>());
+    }
+    return values;
+  }
+
+  // The object at `key`, or nullptr when absent; anything else is an error.
+  const json* object(const char* key) const {
+    const json* v = get(key);
+    if (v && !v->is_object()) wrong_type(key, "an object", *v);
+    return v;
+  }
+
  private:
   const json& object_;
   const fs::path& file_;
@@ -171,11 +221,48 @@ Scale read_scale(const Fields& top, const fs::path& file) {
   return scale;
 }
 
+// rope.scaling: HF's rope_scaling dictionary (problem.hpp, RopeScaling). Keys a kind does not use are read
+// and ignored, as HF does; validate_problem checks the values.
+RopeScaling read_scaling(const json& value, const fs::path& file) {
+  const Fields f(value, file, "rope.scaling.",
+                 {"rope_type", "factor", "original_max_position_embeddings", "max_position_embeddings",
+                  "sequence_length", "beta_fast", "beta_slow", "mscale", "mscale_all_dim", "truncate",
+                  "attention_factor", "low_freq_factor", "high_freq_factor", "short_factor", "long_factor"});
+  RopeScaling s;
+  s.kind = *f.choice("rope_type", kRopeTypes, true);
+  s.factor = f.number("factor");
+  s.original_max_position_embeddings =
+      f.count("original_max_position_embeddings").value_or(s.original_max_position_embeddings);
+  s.max_position_embeddings = f.count("max_position_embeddings").value_or(s.max_position_embeddings);
+  s.sequence_length = f.count("sequence_length").value_or(s.sequence_length);
+  s.beta_fast = f.number("beta_fast").value_or(s.beta_fast);
+  s.beta_slow = f.number("beta_slow").value_or(s.beta_slow);
+  s.mscale = f.number("mscale");
+  s.mscale_all_dim = f.number("mscale_all_dim");
+  s.truncate = f.boolean("truncate").value_or(s.truncate);
+  s.attention_factor = f.number("attention_factor");
+  s.low_freq_factor = f.number("low_freq_factor").value_or(s.low_freq_factor);
+  s.high_freq_factor = f.number("high_freq_factor").value_or(s.high_freq_factor);
+  s.short_factor = f.numbers("short_factor").value_or(s.short_factor);
+  s.long_factor = f.numbers("long_factor").value_or(s.long_factor);
+  return s;
+}
+
+// rope.emulate (problem.hpp, RopeEmulation).
+RopeEmulation read_emulation(const json& value, const fs::path& file) {
+  const Fields f(value, file, "rope.emulate.", {"inv_freq", "cos_sin"});
+  RopeEmulation e;
+  e.inv_freq = f.choice("inv_freq", kInvFreqEmulations).value_or(e.inv_freq);
+  e.cos_sin = f.choice("cos_sin", kCosSinEmulations).value_or(e.cos_sin);
+  return e;
+}
+
 // Fills problem.rope; returns whether rotary_dim was given (its default d needs Q's shape).
 bool read_rope(const json& value, const fs::path& file, Problem& problem) {
   if (problem.kind != Kind::rope) fail(file, "key 'rope' applies only to kind rope; remove it for kind general");
   if (!value.is_object()) fail(file, "key 'rope' must be an object, got " + describe(value));
-  const Fields rope(value, file, "rope.", {"angles", "base", "pairing", "rotary_dim", "q_offset", "k_offset"});
+  const Fields rope(value, file, "rope.",
+                    {"angles", "base", "pairing", "rotary_dim", "q_offset", "k_offset", "scaling", "emulate"});
   RopeParams& r = problem.rope;
   r.angles = rope.choice("angles", kAngles).value_or(r.angles);
   if (r.angles == Angles::pythagorean && rope.get("base"))
@@ -188,6 +275,8 @@ bool read_rope(const json& value, const fs::path& file, Problem& problem) {
   if (rotary_dim && *rotary_dim < 0)
     fail(file, "key 'rope.rotary_dim' must be a positive even integer, got " + std::to_string(*rotary_dim));
   if (rotary_dim) r.rotary_dim = static_cast<std::size_t>(*rotary_dim);
+  if (const json* scaling = rope.object("scaling")) r.scaling = read_scaling(*scaling, file);
+  if (const json* emulate = rope.object("emulate")) r.emulate = read_emulation(*emulate, file);
   return rotary_dim.has_value();
 }
 
@@ -232,6 +321,33 @@ std::vector<Matrix> read_coupling(const fs::path& file) {
   return W;
 }
 
+// rope.scaling with rope_type and every field that differs from RopeScaling's default, in the order of
+// read_scaling's key list (doubles as the shortest decimal that reads back to the same double).
+nlohmann::ordered_json scaling_json(const RopeScaling& s) {
+  const RopeScaling defaults;
+  nlohmann::ordered_json j;
+  j["rope_type"] = name_of(kRopeTypes, s.kind);
+  if (s.factor) j["factor"] = *s.factor;
+  if (s.original_max_position_embeddings != defaults.original_max_position_embeddings)
+    j["original_max_position_embeddings"] = s.original_max_position_embeddings;
+  if (s.max_position_embeddings != defaults.max_position_embeddings)
+    j["max_position_embeddings"] = s.max_position_embeddings;
+  if (s.sequence_length != defaults.sequence_length) j["sequence_length"] = s.sequence_length;
+  // Bitwise comparisons, so that -0.0 (not HF's default) is written back.
+  const auto differs = [](double a, double b) { return a != b || std::signbit(a) != std::signbit(b); };
+  if (differs(s.beta_fast, defaults.beta_fast)) j["beta_fast"] = s.beta_fast;
+  if (differs(s.beta_slow, defaults.beta_slow)) j["beta_slow"] = s.beta_slow;
+  if (s.mscale) j["mscale"] = *s.mscale;
+  if (s.mscale_all_dim) j["mscale_all_dim"] = *s.mscale_all_dim;
+  if (s.truncate != defaults.truncate) j["truncate"] = s.truncate;
+  if (s.attention_factor) j["attention_factor"] = *s.attention_factor;
+  if (differs(s.low_freq_factor, defaults.low_freq_factor)) j["low_freq_factor"] = s.low_freq_factor;
+  if (differs(s.high_freq_factor, defaults.high_freq_factor)) j["high_freq_factor"] = s.high_freq_factor;
+  if (!s.short_factor.empty()) j["short_factor"] = s.short_factor;
+  if (!s.long_factor.empty()) j["long_factor"] = s.long_factor;
+  return j;
+}
+
 nlohmann::ordered_json settings_json(const Problem& p) {
   nlohmann::ordered_json j;
   j["format"] = kFormat;
@@ -247,6 +363,14 @@ nlohmann::ordered_json settings_json(const Problem& p) {
   rope["rotary_dim"] = p.rope.rotary_dim;
   rope["q_offset"] = p.rope.q_offset;
   rope["k_offset"] = p.rope.k_offset;
+  // Written only when not the default, so that cases without them keep their exact bytes.
+  if (p.rope.scaling.kind != RopeScalingKind::none) rope["scaling"] = scaling_json(p.rope.scaling);
+  const RopeEmulation& e = p.rope.emulate;
+  if (e.inv_freq != InvFreqEmulation::exact || e.cos_sin != CosSinEmulation::exact) {
+    nlohmann::ordered_json& emulate = rope["emulate"];
+    if (e.inv_freq != InvFreqEmulation::exact) emulate["inv_freq"] = name_of(kInvFreqEmulations, e.inv_freq);
+    if (e.cos_sin != CosSinEmulation::exact) emulate["cos_sin"] = name_of(kCosSinEmulations, e.cos_sin);
+  }
   return j;
 }
 

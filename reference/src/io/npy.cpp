@@ -13,6 +13,7 @@
 #include <string>
 
 #include "ropecert/errors.hpp"
+#include "ropecert/rounding.hpp"
 
 namespace ropecert {
 namespace {
@@ -37,8 +38,48 @@ std::string python_tuple(const std::vector<std::size_t>& items) {
   return s + (items.size() == 1 ? ",)" : ")");
 }
 
-std::size_t item_size(NpyDtype dtype) { return dtype == NpyDtype::float64 ? 8 : 4; }
-const char* descr_of(NpyDtype dtype) { return dtype == NpyDtype::float64 ? "<f8" : "<f4"; }
+std::size_t item_size(NpyDtype dtype) {
+  switch (dtype) {
+    case NpyDtype::float64:
+      return 8;
+    case NpyDtype::float32:
+      return 4;
+    case NpyDtype::float16:
+    case NpyDtype::uint16:
+      return 2;
+  }
+  throw std::logic_error("npy: unknown dtype");
+}
+
+const char* descr_of(NpyDtype dtype) {
+  switch (dtype) {
+    case NpyDtype::float64:
+      return "<f8";
+    case NpyDtype::float32:
+      return "<f4";
+    case NpyDtype::float16:
+      return "<f2";
+    case NpyDtype::uint16:
+      return "<u2";
+  }
+  throw std::logic_error("npy: unknown dtype");
+}
+
+// The value of the IEEE-754 binary16 encoding `bits` (section 3.4): sign, 5-bit exponent field with
+// bias 15, 10-bit trailing significand; field 0 holds +-0 and the subnormals m * 2^-24, field 31
+// infinities (m = 0) and NaNs. Exact in binary64 (11 significand bits, exponents -24 .. 15).
+double binary16_value(std::uint16_t bits) {
+  const int field = (bits >> 10) & 0x1f;
+  const int m = bits & 0x3ff;
+  double magnitude;
+  if (field == 31)
+    magnitude = m == 0 ? HUGE_VAL : std::numeric_limits<double>::quiet_NaN();
+  else if (field == 0)
+    magnitude = std::ldexp(static_cast<double>(m), -24);
+  else
+    magnitude = std::ldexp(static_cast<double>(m + 1024), field - 25);
+  return (bits & 0x8000) ? -magnitude : magnitude;
+}
 
 // Number of data bytes for `shape`; false when the count overflows size_t.
 bool data_bytes(const std::vector<std::size_t>& shape, std::size_t itemsize, std::size_t& bytes) {
@@ -118,11 +159,14 @@ class HeaderParser {
   }
 
   NpyDtype dtype_from(const std::string& descr) {
-    if (descr == "<f8") return NpyDtype::float64;
-    if (descr == "<f4") return NpyDtype::float32;
-    if (descr == ">f8" || descr == ">f4")
-      fail(path_, "dtype '" + descr + "' is big-endian and not supported; save it as little-endian '<f8' or '<f4'");
-    fail(path_, "dtype '" + descr + "' is not supported; expected float64 '<f8' or float32 '<f4'");
+    for (NpyDtype dtype : {NpyDtype::float64, NpyDtype::float32, NpyDtype::float16, NpyDtype::uint16}) {
+      const std::string little = descr_of(dtype);
+      if (descr == little) return dtype;
+      if (descr == ">" + little.substr(1))
+        fail(path_, "dtype '" + descr + "' is big-endian and not supported; save it as little-endian '" + little + "'");
+    }
+    fail(path_, "dtype '" + descr +
+                    "' is not supported; expected float64 '<f8', float32 '<f4', float16 '<f2' or uint16 '<u2'");
   }
 
   std::string read_string() {
@@ -227,6 +271,8 @@ double decode(const unsigned char* p, NpyDtype dtype) {
     std::memcpy(&x, &bits, sizeof x);
     return x;
   }
+  if (dtype == NpyDtype::float16) return binary16_value(static_cast<std::uint16_t>(load_le(p, 2)));
+  if (dtype == NpyDtype::uint16) return static_cast<double>(load_le(p, 2));
   const auto bits = static_cast<std::uint32_t>(load_le(p, 4));
   float x;
   std::memcpy(&x, &bits, sizeof x);
@@ -248,7 +294,7 @@ std::vector<double> decode_all(const std::string& data, const Header& header, co
   std::vector<double> values(data.size() / size);
   for (std::size_t k = 0; k < values.size(); ++k) {
     values[k] = decode(reinterpret_cast<const unsigned char*>(data.data()) + k * size, header.dtype);
-    if (!std::isfinite(values[k]))
+    if (header.dtype != NpyDtype::uint16 && !std::isfinite(values[k]))
       fail(path, "value at index " + python_tuple(unravel(k, header.shape)) + " is " +
                      (std::isnan(values[k]) ? "NaN"
                       : values[k] > 0       ? "+Inf"
@@ -272,11 +318,18 @@ std::string header_bytes(const std::vector<std::size_t>& shape, NpyDtype dtype) 
   return out + dict;
 }
 
+// The quiet NaN numpy writes for np.float16('nan').
+constexpr std::uint16_t kBinary16QuietNan = 0x7e00;
+
 void encode(std::string& out, double v, NpyDtype dtype) {
   if (dtype == NpyDtype::float64) {
     std::uint64_t bits;
     std::memcpy(&bits, &v, sizeof v);
     store_le(out, bits, 8);
+    return;
+  }
+  if (dtype == NpyDtype::float16) {  // binary16_bits checks that v is a binary16 number
+    store_le(out, std::isnan(v) ? kBinary16QuietNan : binary16_bits(v), 2);
     return;
   }
   const auto f = static_cast<float>(v);  // exact: write_npy_float32 checked v
@@ -285,18 +338,26 @@ void encode(std::string& out, double v, NpyDtype dtype) {
   store_le(out, bits, 4);
 }
 
-void write_npy(const fs::path& path, const std::vector<std::size_t>& shape, const std::vector<double>& values,
-               NpyDtype dtype) {
+// Header for `count` items of `dtype` in `shape`; std::logic_error when the count does not fit.
+std::string checked_header(const std::vector<std::size_t>& shape, std::size_t count, NpyDtype dtype) {
   std::size_t bytes = 0;
-  if (!data_bytes(shape, item_size(dtype), bytes) || bytes / item_size(dtype) != values.size())
-    throw std::logic_error("write_npy: " + std::to_string(values.size()) + " values do not fit shape " +
-                           python_tuple(shape));
-  std::string out = header_bytes(shape, dtype);
-  for (double v : values) encode(out, v, dtype);
+  if (!data_bytes(shape, item_size(dtype), bytes) || bytes / item_size(dtype) != count)
+    throw std::logic_error("write_npy: " + std::to_string(count) + " values do not fit shape " + python_tuple(shape));
+  return header_bytes(shape, dtype);
+}
+
+void write_bytes(const fs::path& path, const std::string& out) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   file.write(out.data(), static_cast<std::streamsize>(out.size()));
   file.close();
   if (!file) throw std::runtime_error(path.string() + ": cannot write file");
+}
+
+void write_npy(const fs::path& path, const std::vector<std::size_t>& shape, const std::vector<double>& values,
+               NpyDtype dtype) {
+  std::string out = checked_header(shape, values.size(), dtype);
+  for (double v : values) encode(out, v, dtype);
+  write_bytes(path, out);
 }
 
 // The number of data bytes `header` promises; the file must hold exactly these after the header.
@@ -345,6 +406,27 @@ void write_npy_float32(const fs::path& path, const std::vector<std::size_t>& sha
     }
   }
   write_npy(path, shape, values, NpyDtype::float32);
+}
+
+void write_npy_float16(const fs::path& path, const std::vector<std::size_t>& shape, const std::vector<double>& values) {
+  for (double v : values) {
+    if (!std::isfinite(v)) continue;
+    try {
+      binary16_bits(v);
+    } catch (const std::invalid_argument&) {
+      char text[40];
+      std::snprintf(text, sizeof text, "%a", v);
+      throw std::logic_error(std::string("write_npy_float16: value ") + text + " is not a binary16 number");
+    }
+  }
+  write_npy(path, shape, values, NpyDtype::float16);
+}
+
+void write_npy_uint16(const fs::path& path, const std::vector<std::size_t>& shape,
+                      const std::vector<std::uint16_t>& values) {
+  std::string out = checked_header(shape, values.size(), NpyDtype::uint16);
+  for (std::uint16_t v : values) store_le(out, v, 2);
+  write_bytes(path, out);
 }
 
 }  // namespace ropecert

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <system_error>
 
@@ -55,6 +56,14 @@ void AtomicOutputDir::commit() {
   fs::rename(staging_, target_);
   committed_ = true;
   if (!old.empty()) fs::remove_all(old, ec);
+}
+
+std::string read_text_file(const fs::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (!file.good() && !file.eof()) throw InputError(path.string() + ": cannot read");
+  if (!file.is_open()) throw InputError(path.string() + ": cannot read");
+  return text;
 }
 
 void write_text_file(const fs::path& path, const std::string& text) {

@@ -4,9 +4,14 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <initializer_list>
+#include <optional>
 #include <regex>
+#include <stdexcept>
+#include <utility>
 
 #include "ropecert/errors.hpp"
+#include "ropecert/rope_scaling.hpp"
 
 namespace ropecert {
 
@@ -96,6 +101,57 @@ void check_offset(std::int64_t offset, std::size_t n, const std::string& origin,
     fail(origin, "case.json", prefix + " puts row " + std::to_string(n - 1) + " beyond max_position = 2^52");
 }
 
+// Every number of rope.scaling, used by its kind or not, is finite (so that save_case can write it as JSON).
+void check_scaling_numbers(const RopeScaling& s, const std::string& origin) {
+  const auto check = [&](const char* key, double value) {
+    if (!std::isfinite(value))
+      fail(origin, "case.json", std::string("rope.scaling.") + key + " = " + number_text(value) + " must be finite");
+  };
+  const std::optional<double> optional[] = {s.factor, s.mscale, s.mscale_all_dim, s.attention_factor};
+  const char* optional_keys[] = {"factor", "mscale", "mscale_all_dim", "attention_factor"};
+  for (std::size_t k = 0; k < 4; ++k)
+    if (optional[k]) check(optional_keys[k], *optional[k]);
+  for (const auto& [key, value] : {std::pair<const char*, double>{"beta_fast", s.beta_fast},
+                                   {"beta_slow", s.beta_slow},
+                                   {"low_freq_factor", s.low_freq_factor},
+                                   {"high_freq_factor", s.high_freq_factor}})
+    check(key, value);
+  for (const double e : s.short_factor) check("short_factor", e);
+  for (const double e : s.long_factor) check("long_factor", e);
+}
+
+// rope.scaling and rope.emulate (problem.hpp): scaling and inv_freq emulation need standard angles, the
+// inv_freq emulation models HF's default frequencies only, and the scaling parameters pass
+// validate_rope_scaling (its std::invalid_argument becomes an InputError naming case.json).
+void check_conventions(const RopeParams& r, const std::string& origin) {
+  const bool scaled = r.scaling.kind != RopeScalingKind::none;
+  const bool float32_inv_freq = r.emulate.inv_freq == InvFreqEmulation::float32;
+  if (r.angles == Angles::pythagorean && scaled)
+    fail(origin, "case.json", "rope.scaling needs angles \"standard\" (the frequencies it scales are base^(-2p/r))");
+  if (r.angles == Angles::pythagorean && float32_inv_freq)
+    fail(origin, "case.json",
+         "rope.emulate.inv_freq \"float32\" needs angles \"standard\" (it emulates base^(-2p/r) in float32)");
+  if (scaled && float32_inv_freq)
+    fail(origin, "case.json",
+         "rope.emulate.inv_freq \"float32\" emulates HF's default frequencies only; with rope.scaling, HF's "
+         "scaled float32 paths are out of scope (use inv_freq \"exact\")");
+  if (scaled) {
+    check_scaling_numbers(r.scaling, origin);
+    try {
+      validate_rope_scaling(r.scaling, r.base, r.rotary_dim);
+    } catch (const std::invalid_argument& e) {
+      fail(origin, "case.json", e.what());
+    }
+  }
+  if (float32_inv_freq) {
+    try {
+      hf_default_inv_freq_float32(r.base, r.rotary_dim);
+    } catch (const std::invalid_argument& e) {
+      fail(origin, "case.json", std::string("rope.emulate.inv_freq \"float32\": ") + e.what());
+    }
+  }
+}
+
 void check_rope(const Problem& p, const std::string& origin) {
   if (!p.W.empty()) fail(origin, "W.npy", "kind rope takes no W; set kind general to use a coupling W");
   const RopeParams& r = p.rope;
@@ -107,6 +163,7 @@ void check_rope(const Problem& p, const std::string& origin) {
              " must be even with 2 <= rotary_dim <= d = " + std::to_string(p.d()));
   check_offset(r.q_offset, p.n_q(), origin, "q_offset");
   check_offset(r.k_offset, p.n_k(), origin, "k_offset");
+  check_conventions(r, origin);
 }
 
 void check_general(const Problem& p, const std::string& origin) {
