@@ -16,39 +16,19 @@
 #include "ropecert/attention_double.hpp"
 #include "ropecert/certified_eval.hpp"
 #include "ropecert/problem.hpp"
+#include "support/hand_problems.hpp"
 #include "ropecert/rope_geometry.hpp"
 #include "ropecert/synthetic.hpp"
 #include "support/case_generators.hpp"
 
 using namespace ropecert;
+using ropecert_test::rope_problem;
+using ropecert_test::rows_of;
 using ropecert_test::describe;
 
 namespace {
 
 constexpr double unit_roundoff = 0x1p-53;
-
-Matrix rows_of(std::initializer_list<std::initializer_list<double>> rows) {
-  Matrix m(rows.size(), rows.begin()->size());
-  std::size_t i = 0;
-  for (const auto& row : rows) {
-    std::size_t j = 0;
-    for (double x : row) m.at(i, j++) = x;
-    ++i;
-  }
-  return m;
-}
-
-Problem rope_problem(Matrix q, Matrix k, Matrix v, MaskKind mask = MaskKind::none) {
-  Problem p;
-  p.kind = Kind::rope;
-  p.mask = mask;
-  p.rope.rotary_dim = q.cols;
-  p.Q = std::move(q);
-  p.K = std::move(k);
-  p.V = std::move(v);
-  validate_problem(p, "test");
-  return p;
-}
 
 // Kind general with scale 1 and W_k = couplings[k + n - 1] (d x d each).
 Problem general_problem(Matrix q, Matrix k, Matrix v, std::vector<Matrix> couplings, MaskKind mask = MaskKind::none) {

@@ -5,33 +5,13 @@
 
 #include "ropecert/certified_eval.hpp"
 #include "ropecert/problem.hpp"
+#include "support/hand_problems.hpp"
 
 using namespace ropecert;
+using ropecert_test::rope_problem;
+using ropecert_test::rows_of;
 
 namespace {
-
-Matrix rows_of(std::initializer_list<std::initializer_list<double>> rows) {
-  Matrix m(rows.size(), rows.begin()->size());
-  std::size_t i = 0;
-  for (const auto& row : rows) {
-    std::size_t j = 0;
-    for (double x : row) m.at(i, j++) = x;
-    ++i;
-  }
-  return m;
-}
-
-Problem rope_problem(Matrix q, Matrix k, Matrix v, MaskKind mask = MaskKind::none) {
-  Problem p;
-  p.kind = Kind::rope;
-  p.mask = mask;
-  p.rope.rotary_dim = q.cols;
-  p.Q = std::move(q);
-  p.K = std::move(k);
-  p.V = std::move(v);
-  validate_problem(p, "test");
-  return p;
-}
 
 CertifiedOutput evaluate(const Problem& p) { return evaluate_certified(p, EvalOptions{}); }
 

@@ -498,47 +498,7 @@ TEST_CASE("a scaled frequency undecided at the working precision is decided at a
   check_against_oracle(p);
 }
 
-TEST_CASE("random problems with conventions: enclosures and roundings against the Arb oracle",
-          "[conventions][arb][property]") {
-  rc::prop("gen_rope_problem with conventions", [] {
-    ropecert_test::ProblemLimits limits;
-    limits.conventions = true;
-    const Problem p = *ropecert_test::gen_rope_problem(limits);
-    RC_LOG() << describe(p);
-    validate_problem(p, "generated");
-    RC_CLASSIFY(p.rope.scaling.kind == Method::linear, "linear");
-    RC_CLASSIFY(p.rope.scaling.kind == Method::dynamic, "dynamic");
-    RC_CLASSIFY(p.rope.scaling.kind == Method::yarn, "yarn");
-    RC_CLASSIFY(p.rope.scaling.kind == Method::llama3, "llama3");
-    RC_CLASSIFY(p.rope.scaling.kind == Method::longrope, "longrope");
-    RC_CLASSIFY(p.rope.emulate.inv_freq == InvFreqEmulation::float32, "inv_freq float32");
-    RC_CLASSIFY(p.rope.emulate.cos_sin != CosSinEmulation::exact, "cos_sin emulated");
-    const std::vector<ArbBall> oracle = arb_attention(p, oracle_precision);
-    for (const mpfr_prec_t precision : {64, 192}) {
-      const FixedPrecisionEvaluator evaluator(p, precision);
-      for (std::size_t i = 0; i < p.n_q(); ++i) {
-        const RowSoftmax row = evaluator.softmax(i);
-        for (std::size_t c = 0; c < p.d_v(); ++c) {
-          const Interval t = evaluator.output(row, c);
-          RC_LOG() << "row " << i << " column " << c << " precision " << precision;
-          RC_ASSERT(consistent(oracle[i * p.d_v() + c], &t.get()->left, &t.get()->right));
-        }
-      }
-    }
-    const CertifiedOutput out = evaluate(p);
-    for (std::size_t i = 0; i < p.n_q(); ++i)
-      for (std::size_t c = 0; c < p.d_v(); ++c) {
-        const EntryOutcome& e = out.at(i, c);
-        const ArbBall& ball = oracle[i * p.d_v() + c];
-        RC_LOG() << "row " << i << " column " << c;
-        RC_ASSERT(consistent(ball, e.lo, e.hi));
-        RC_ASSERT(e.decided());
-        const BallRoundings expected = ball_roundings(ball);
-        if (expected.decided64) RC_ASSERT(same_bits(e.t64, expected.t64));
-        if (expected.decided32) RC_ASSERT(static_cast<float>(e.t32) == expected.t32);
-      }
-  });
-}
+// The random property against the Arb oracle with conventions is in tests/t-eval-vs-arb.cpp.
 
 TEST_CASE("random problems with conventions: two precisions overlap, outputs stay in the V range, threads",
           "[conventions][property]") {

@@ -70,7 +70,9 @@ bool consistent(const ArbBall& ball, double lo, double hi) {
 
 TEST_CASE("every enclosure meets the Arb oracle's ball", "[arb][containment]") {
   rc::prop("fixed-precision enclosures at 64 and 192 bits", [] {
-    const Problem p = *ropecert_test::gen_problem();
+    ropecert_test::ProblemLimits limits;
+    limits.conventions = true;  // HF rope scaling and emulation too
+    const Problem p = *ropecert_test::gen_problem(limits);
     RC_LOG() << ropecert_test::describe(p);
     RC_TAG(p.kind == Kind::rope ? "rope" : "general", p.mask == MaskKind::causal ? "causal" : "no mask");
     const std::vector<ArbBall> oracle = arb_attention(p, oracle_precision);

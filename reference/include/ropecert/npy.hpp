@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 namespace ropecert {
@@ -50,5 +51,11 @@ void write_npy_float16(const std::filesystem::path& path, const std::vector<std:
 // std::runtime_error on an I/O failure; byte-identical output for the same values.
 void write_npy_uint16(const std::filesystem::path& path, const std::vector<std::size_t>& shape,
                       const std::vector<std::uint16_t>& values);
+
+// The numpy descr of a dtype: "<f8", "<f4", "<f2" or "<u2".
+const char* npy_descr(NpyDtype dtype);
+
+// A shape as Python writes a tuple: "(3, 4)", "(5,)", "()".
+std::string npy_shape_text(const std::vector<std::size_t>& shape);
 
 }  // namespace ropecert

@@ -32,11 +32,6 @@ constexpr std::size_t kArrayAlign = 64;
 }
 
 // Python's repr of a tuple of ints: "()", "(5,)", "(3, 4)". Used for shapes and indices.
-std::string python_tuple(const std::vector<std::size_t>& items) {
-  std::string s = "(";
-  for (std::size_t k = 0; k < items.size(); ++k) s += (k ? ", " : "") + std::to_string(items[k]);
-  return s + (items.size() == 1 ? ",)" : ")");
-}
 
 std::size_t item_size(NpyDtype dtype) {
   switch (dtype) {
@@ -51,19 +46,6 @@ std::size_t item_size(NpyDtype dtype) {
   throw std::logic_error("npy: unknown dtype");
 }
 
-const char* descr_of(NpyDtype dtype) {
-  switch (dtype) {
-    case NpyDtype::float64:
-      return "<f8";
-    case NpyDtype::float32:
-      return "<f4";
-    case NpyDtype::float16:
-      return "<f2";
-    case NpyDtype::uint16:
-      return "<u2";
-  }
-  throw std::logic_error("npy: unknown dtype");
-}
 
 // The value of the IEEE-754 binary16 encoding `bits` (section 3.4): sign, 5-bit exponent field with
 // bias 15, 10-bit trailing significand; field 0 holds +-0 and the subnormals m * 2^-24, field 31
@@ -160,7 +142,7 @@ class HeaderParser {
 
   NpyDtype dtype_from(const std::string& descr) {
     for (NpyDtype dtype : {NpyDtype::float64, NpyDtype::float32, NpyDtype::float16, NpyDtype::uint16}) {
-      const std::string little = descr_of(dtype);
+      const std::string little = npy_descr(dtype);
       if (descr == little) return dtype;
       if (descr == ">" + little.substr(1))
         fail(path_, "dtype '" + descr + "' is big-endian and not supported; save it as little-endian '" + little + "'");
@@ -295,7 +277,7 @@ std::vector<double> decode_all(const std::string& data, const Header& header, co
   for (std::size_t k = 0; k < values.size(); ++k) {
     values[k] = decode(reinterpret_cast<const unsigned char*>(data.data()) + k * size, header.dtype);
     if (header.dtype != NpyDtype::uint16 && !std::isfinite(values[k]))
-      fail(path, "value at index " + python_tuple(unravel(k, header.shape)) + " is " +
+      fail(path, "value at index " + npy_shape_text(unravel(k, header.shape)) + " is " +
                      (std::isnan(values[k]) ? "NaN"
                       : values[k] > 0       ? "+Inf"
                                             : "-Inf") +
@@ -307,8 +289,8 @@ std::vector<double> decode_all(const std::string& data, const Header& header, co
 // Byte-identical to numpy.save (numpy >= 1.24): sorted keys, growth padding, then spaces and
 // '\n' so that magic + length + dict is a multiple of 64 (numpy adds 64 spaces when already aligned).
 std::string header_bytes(const std::vector<std::size_t>& shape, NpyDtype dtype) {
-  std::string dict = std::string("{'descr': '") + descr_of(dtype) +
-                     "', 'fortran_order': False, 'shape': " + python_tuple(shape) + ", }";
+  std::string dict = std::string("{'descr': '") + npy_descr(dtype) +
+                     "', 'fortran_order': False, 'shape': " + npy_shape_text(shape) + ", }";
   if (!shape.empty()) dict.append(kGrowthAxisMaxDigits - std::to_string(shape[0]).size(), ' ');
   dict.append(kArrayAlign - (kMagic.size() + 2 + 2 + dict.size() + 1) % kArrayAlign, ' ');
   dict += '\n';
@@ -342,7 +324,7 @@ void encode(std::string& out, double v, NpyDtype dtype) {
 std::string checked_header(const std::vector<std::size_t>& shape, std::size_t count, NpyDtype dtype) {
   std::size_t bytes = 0;
   if (!data_bytes(shape, item_size(dtype), bytes) || bytes / item_size(dtype) != count)
-    throw std::logic_error("write_npy: " + std::to_string(count) + " values do not fit shape " + python_tuple(shape));
+    throw std::logic_error("write_npy: " + std::to_string(count) + " values do not fit shape " + npy_shape_text(shape));
   return header_bytes(shape, dtype);
 }
 
@@ -364,14 +346,14 @@ void write_npy(const fs::path& path, const std::vector<std::size_t>& shape, cons
 std::size_t checked_data_bytes(const fs::path& path, const Header& header) {
   std::size_t needed = 0;
   if (!data_bytes(header.shape, item_size(header.dtype), needed))
-    fail(path, "shape " + python_tuple(header.shape) + " is absurd: its size overflows");
+    fail(path, "shape " + npy_shape_text(header.shape) + " is absurd: its size overflows");
   std::error_code ec;
   const std::uintmax_t file_size = fs::file_size(path, ec);
   if (ec) fail(path, "cannot determine the file size");
   const std::uintmax_t present = file_size - header.data_offset;
   if (present != needed)
     fail(path, std::string(present < needed ? "truncated data" : "trailing bytes") + ": shape " +
-                   python_tuple(header.shape) + " of dtype '" + descr_of(header.dtype) + "' needs " +
+                   npy_shape_text(header.shape) + " of dtype '" + npy_descr(header.dtype) + "' needs " +
                    std::to_string(needed) + " data bytes, the file has " + std::to_string(present));
   return needed;
 }
@@ -427,6 +409,26 @@ void write_npy_uint16(const fs::path& path, const std::vector<std::size_t>& shap
   std::string out = checked_header(shape, values.size(), NpyDtype::uint16);
   for (std::uint16_t v : values) store_le(out, v, 2);
   write_bytes(path, out);
+}
+
+std::string npy_shape_text(const std::vector<std::size_t>& items) {
+  std::string s = "(";
+  for (std::size_t k = 0; k < items.size(); ++k) s += (k ? ", " : "") + std::to_string(items[k]);
+  return s + (items.size() == 1 ? ",)" : ")");
+}
+
+const char* npy_descr(NpyDtype dtype) {
+  switch (dtype) {
+    case NpyDtype::float64:
+      return "<f8";
+    case NpyDtype::float32:
+      return "<f4";
+    case NpyDtype::float16:
+      return "<f2";
+    case NpyDtype::uint16:
+      return "<u2";
+  }
+  throw std::logic_error("npy: unknown dtype");
 }
 
 }  // namespace ropecert

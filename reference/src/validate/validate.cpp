@@ -116,26 +116,6 @@ std::string index_text(std::size_t flat, std::size_t cols) {
   return "(" + std::to_string(cols ? flat / cols : 0) + ", " + std::to_string(cols ? flat % cols : 0) + ")";
 }
 
-std::string shape_text(const std::vector<std::size_t>& shape) {
-  std::string s = "(";
-  for (std::size_t k = 0; k < shape.size(); ++k) s += (k ? ", " : "") + std::to_string(shape[k]);
-  return s + (shape.size() == 1 ? ",)" : ")");
-}
-
-const char* descr_of(NpyDtype dtype) {
-  switch (dtype) {
-    case NpyDtype::float64:
-      return "<f8";
-    case NpyDtype::float32:
-      return "<f4";
-    case NpyDtype::float16:
-      return "<f2";
-    case NpyDtype::uint16:
-      return "<u2";
-  }
-  return "?";
-}
-
 // The value of the bfloat16 bit pattern `bits`: the upper half of a binary32 encoding, widened exactly.
 double bfloat16_value(std::uint16_t bits) {
   const std::uint32_t word = static_cast<std::uint32_t>(bits) << 16;
@@ -408,10 +388,10 @@ CaseTruth load_case_truth(const GoldenSuite& suite, const GoldenTest& test, Grad
       throw;
     }
     if (array.dtype != want)
-      throw InputError(path.string() + ": dtype '" + descr_of(array.dtype) + "', expected '" + descr_of(want) + "'");
+      throw InputError(path.string() + ": dtype '" + npy_descr(array.dtype) + "', expected '" + npy_descr(want) + "'");
     if (array.shape != std::vector<std::size_t>{test.rows, test.cols})
-      throw InputError(path.string() + ": shape " + shape_text(array.shape) + ", the manifest says " +
-                       shape_text({test.rows, test.cols}));
+      throw InputError(path.string() + ": shape " + npy_shape_text(array.shape) + ", the manifest says " +
+                       npy_shape_text({test.rows, test.cols}));
     return array.values;
   };
   CaseTruth truth;
@@ -588,7 +568,7 @@ CaseGrade grade_candidate(const GoldenTest& test, const CaseTruth& truth, const 
   }
   if (candidate.shape != std::vector<std::size_t>{test.rows, test.cols}) {
     grade.message =
-        "candidate has shape " + shape_text(candidate.shape) + ", expected " + shape_text({test.rows, test.cols});
+        "candidate has shape " + npy_shape_text(candidate.shape) + ", expected " + npy_shape_text({test.rows, test.cols});
     return grade;
   }
   grade.graded = true;
