@@ -208,7 +208,7 @@ std::string guarantee_evidence(std::uint64_t seed, bool& all_within) {
 
 // C10: the cost of the corrected Toeplitz route, terms (d_v + 2) N log2 N (one symbol FFT, d_v + 1 column
 // FFTs and inverse FFTs per term), at eps = 1/n, for n = 2^8 .. 2^16, and its growth exponent in n. A cost
-// model, not a timing: the audit's output must not depend on the machine (timings: bench/README.md).
+// model, not a timing: the audit's output must not depend on the machine (timings: README, Performance).
 std::string cost_evidence(std::uint64_t seed) {
   std::ostringstream out;
   out << "cost model of the corrected algorithm (Toeplitz route: terms x (d_v + 2) FFTs of size N = 2n - 1 "
@@ -236,7 +236,7 @@ std::string cost_evidence(std::uint64_t seed) {
   }
   out << " With eps = 1/poly(n) the degree g grows like log n / log log n, so the term count binom(|S| + g, g) is "
          "n^{o(1)} only when |S| = O(d) and d = O(log n); standard RoPE has |S| = 2d, a general coupling up to d^2. "
-         "Measured wall times and the crossover with the quadratic loop: bench/README.md.";
+         "Measured wall times and the crossover with the quadratic loop: README.md, section Performance.";
   return out.str();
 }
 
