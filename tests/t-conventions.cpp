@@ -39,6 +39,7 @@
 #include "ropecert/rope_geometry.hpp"
 #include "ropecert/rope_scaling.hpp"
 #include "support/arb_oracle.hpp"
+#include "support/oracle_checks.hpp"
 #include "support/case_generators.hpp"
 #include "support/cli_runner.hpp"
 #include "support/temp_dir.hpp"
@@ -46,6 +47,9 @@
 using namespace ropecert;
 using ropecert_test::arb_attention;
 using ropecert_test::ArbBall;
+using ropecert_test::ball_roundings;
+using ropecert_test::BallRoundings;
+using ropecert_test::consistent;
 using ropecert_test::describe;
 namespace fs = std::filesystem;
 
@@ -211,47 +215,6 @@ std::vector<std::pair<const char*, RopeScaling>> hand_scalings() {
 }
 
 // ---- the Arb oracle's verdict --------------------------------------------------------------------
-
-// The MPFR roundings of a ball to binary64 and binary32 when both endpoints agree (not the library's code).
-struct BallRoundings {
-  bool decided64, decided32;
-  double t64;
-  float t32;
-};
-
-BallRoundings ball_roundings(const ArbBall& ball) {
-  mpfr_t lo, hi;
-  mpfr_inits2(oracle_precision + 64, lo, hi, static_cast<mpfr_ptr>(nullptr));
-  arb_get_interval_mpfr(lo, hi, ball.get());
-  BallRoundings r;
-  r.t64 = mpfr_get_d(lo, MPFR_RNDN);
-  r.decided64 = r.t64 == mpfr_get_d(hi, MPFR_RNDN);
-  r.t32 = mpfr_get_flt(lo, MPFR_RNDN);
-  r.decided32 = r.t32 == mpfr_get_flt(hi, MPFR_RNDN);
-  mpfr_clears(lo, hi, static_cast<mpfr_ptr>(nullptr));
-  return r;
-}
-
-// [lo, hi] and the oracle's ball share a point (both enclose the same real; t-eval-vs-arb.cpp explains
-// why sharing, not inclusion, is the right test).
-bool consistent(const ArbBall& ball, const mpfr_t lo, const mpfr_t hi) {
-  mpfr_t ball_lo, ball_hi;
-  mpfr_inits2(oracle_precision + 64, ball_lo, ball_hi, static_cast<mpfr_ptr>(nullptr));
-  arb_get_interval_mpfr(ball_lo, ball_hi, ball.get());
-  const bool share = arb_is_finite(ball.get()) && mpfr_lessequal_p(ball_lo, hi) && mpfr_lessequal_p(lo, ball_hi);
-  mpfr_clears(ball_lo, ball_hi, static_cast<mpfr_ptr>(nullptr));
-  return share;
-}
-
-bool consistent(const ArbBall& ball, double lo, double hi) {
-  mpfr_t l, h;
-  mpfr_inits2(53, l, h, static_cast<mpfr_ptr>(nullptr));
-  mpfr_set_d(l, lo, MPFR_RNDN);
-  mpfr_set_d(h, hi, MPFR_RNDN);
-  const bool result = consistent(ball, l, h);
-  mpfr_clears(l, h, static_cast<mpfr_ptr>(nullptr));
-  return result;
-}
 
 // Catch version: fixed-precision enclosures at 64 and 192 bits and the certified outputs against the oracle.
 CertifiedOutput check_against_oracle(const Problem& p) {

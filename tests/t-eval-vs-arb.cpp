@@ -7,64 +7,19 @@
 #include "ropecert/certified_eval.hpp"
 #include "ropecert/fixed_precision_eval.hpp"
 #include "support/arb_oracle.hpp"
-#include "support/mpfr_twin.hpp"
+#include "support/oracle_checks.hpp"
 #include "support/case_generators.hpp"
 
 using namespace ropecert;
 using ropecert_test::arb_attention;
 using ropecert_test::ArbBall;
+using ropecert_test::ball_roundings;
+using ropecert_test::BallRoundings;
+using ropecert_test::consistent;
 
 namespace {
 
 constexpr slong oracle_precision = 600;
-
-// The roundings of a ball to binary64, binary32, binary16 and bfloat16, when its two endpoints agree
-// (MPFR's mpfr_get_d / mpfr_get_flt and its narrow-format emulation, not the library's rounding code).
-struct BallRoundings {
-  bool decided64, decided32, decided16, decided_bf16;
-  double t64, t16, tbf16;
-  float t32;
-};
-
-BallRoundings ball_roundings(const ArbBall& ball) {
-  mpfr_t lo, hi;
-  mpfr_inits2(oracle_precision + 64, lo, hi, (mpfr_ptr)nullptr);
-  arb_get_interval_mpfr(lo, hi, ball.get());
-  BallRoundings r;
-  r.t64 = mpfr_get_d(lo, MPFR_RNDN);
-  r.decided64 = r.t64 == mpfr_get_d(hi, MPFR_RNDN);
-  r.t32 = mpfr_get_flt(lo, MPFR_RNDN);
-  r.decided32 = r.t32 == mpfr_get_flt(hi, MPFR_RNDN);
-  r.t16 = ropecert_test::mpfr_emulated(lo, binary16, MPFR_RNDN);
-  r.decided16 = r.t16 == ropecert_test::mpfr_emulated(hi, binary16, MPFR_RNDN);
-  r.tbf16 = ropecert_test::mpfr_emulated(lo, bfloat16, MPFR_RNDN);
-  r.decided_bf16 = r.tbf16 == ropecert_test::mpfr_emulated(hi, bfloat16, MPFR_RNDN);
-  mpfr_clears(lo, hi, (mpfr_ptr)nullptr);
-  return r;
-}
-
-// Both [lo, hi] and Arb's ball are rigorous enclosures of the same real, so they must share a
-// point; since the ball is ~2^-600 wide, a wrong enclosure escapes only if it misses the truth by
-// less than that. (Requiring the whole ball inside [lo, hi] would be wrong: an exact endpoint
-// such as lo = -3 for T = -3 + 3e^-589.5 lies within the ball's radius of the truth.)
-bool consistent(const ArbBall& ball, const mpfr_t lo, const mpfr_t hi) {
-  mpfr_t ball_lo, ball_hi;
-  mpfr_inits2(oracle_precision + 64, ball_lo, ball_hi, (mpfr_ptr)nullptr);
-  arb_get_interval_mpfr(ball_lo, ball_hi, ball.get());  // outward
-  const bool share = arb_is_finite(ball.get()) && mpfr_lessequal_p(ball_lo, hi) && mpfr_lessequal_p(lo, ball_hi);
-  mpfr_clears(ball_lo, ball_hi, (mpfr_ptr)nullptr);
-  return share;
-}
-
-bool consistent(const ArbBall& ball, double lo, double hi) {
-  mpfr_t l, h;
-  mpfr_inits2(53, l, h, (mpfr_ptr)nullptr);
-  mpfr_set_d(l, lo, MPFR_RNDN);
-  mpfr_set_d(h, hi, MPFR_RNDN);
-  const bool result = consistent(ball, l, h);
-  mpfr_clears(l, h, (mpfr_ptr)nullptr);
-  return result;
-}
 
 }  // namespace
 
