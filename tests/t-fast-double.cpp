@@ -379,3 +379,11 @@ TEST_CASE("fast-double: software underflow of the low-rank weights leaves the re
     CHECK(result.uncertified != "");
   }
 }
+
+TEST_CASE("fast-double: the visible keys of a query are the prefix of visible_key_count keys", "[fast-double]") {
+  rc::prop("visible_key_count agrees with key_visible", [] {
+    const Problem p = uniform(0, 2) == 0 ? random_general() : random_rope();
+    for (std::size_t i = 0; i < p.n_q(); ++i)
+      for (std::size_t j = 0; j < p.n_k(); ++j) RC_ASSERT(p.key_visible(i, j) == (j < p.visible_key_count(i)));
+  });
+}

@@ -13,6 +13,7 @@
 //   - every row sum sum_j A~_ij is > 0. This holds for P = shifted_taylor_coefficients(R, g) with
 //     R >= max |M_ij|, since then P > 0 on [-R, R], and every row has a visible key.
 #pragma once
+#include <cstddef>
 #include <vector>
 
 #include "ropecert/exact_numbers.hpp"
@@ -46,5 +47,10 @@ RationalMatrix surrogate_attention_toeplitz(const Problem& problem, const Ration
 // Equals surrogate_attention_quadratic.
 RationalMatrix surrogate_attention_lowrank(const Problem& problem, const Rational& scale,
                                            const std::vector<Rational>& coefficients);
+
+// The low-rank route's feature weights a_|alpha| s^|alpha| multinomial(alpha), exactly, for each multi-index
+// alpha of `alphas` (multisets(d, g), g = coefficients.size() - 1). Shared by the exact and binary64 routes.
+std::vector<Rational> lowrank_feature_weights(const std::vector<std::vector<std::size_t>>& alphas,
+                                              const std::vector<Rational>& coefficients, const Rational& scale);
 
 }  // namespace ropecert

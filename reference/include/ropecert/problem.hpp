@@ -146,6 +146,10 @@ struct Problem {
   // Causal mask keeps key j for query i iff key_position(j) <= query_position(i).
   bool key_visible(std::size_t i, std::size_t j) const;
 
+  // The keys visible from query i are 0 .. visible_key_count(i) - 1 (key positions increase with j):
+  // n_k without a mask, else the keys at positions <= query_position(i).
+  std::size_t visible_key_count(std::size_t i) const;
+
   // W_k for k = i - j (kind general only).
   const Matrix& coupling(std::int64_t k) const { return W[static_cast<std::size_t>(k + std::int64_t(n_k()) - 1)]; }
 };

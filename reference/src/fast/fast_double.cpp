@@ -9,6 +9,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "ropecert/fast_attention.hpp"
 #include "ropecert/fast_inputs.hpp"
 #include "ropecert/polynomial.hpp"
 #include "ropecert/rounding.hpp"
@@ -56,13 +57,6 @@ Matrix values_with_ones(const Problem& problem) {
     x.at(j, problem.d_v()) = 1;
   }
   return x;
-}
-
-// The number of keys visible from query i: visible keys form the prefix 0 .. count-1.
-std::size_t visible_keys(const Problem& problem, std::size_t i) {
-  if (problem.mask != MaskKind::causal) return problem.n_k();
-  const std::int64_t last = problem.query_position(i) - problem.key_position(0);
-  return last < 0 ? 0 : std::min<std::size_t>(problem.n_k(), static_cast<std::size_t>(last) + 1);
 }
 
 // Accumulated numerators Y = [A' V, A' 1] (n_q x (d_v + 1)) and entrywise bounds E >= |Y~ - Y|.
@@ -294,14 +288,9 @@ Binary64Result surrogate_attention_lowrank_binary64(const Problem& problem, cons
   const std::size_t features = alphas.size();
   const double scale = binary64_scale(problem);
   // weight(alpha) = RN(a_|alpha| s~^|alpha| multinomial(alpha)): one rounding of the exact product.
-  std::vector<double> weight(features);
-  for (std::size_t f = 0; f < features; ++f) {
-    std::size_t degree = 0;
-    for (std::size_t count : alphas[f]) degree += count;
-    Rational power = 1;
-    for (std::size_t e = 0; e < degree; ++e) power *= Rational(scale);
-    weight[f] = nearest_double(coefficients[degree] * power * Rational(multinomial(alphas[f])), software_underflow);
-  }
+  std::vector<double> weight;
+  for (const Rational& w : lowrank_feature_weights(alphas, coefficients, Rational(scale)))
+    weight.push_back(nearest_double(w, software_underflow));
   const Matrix u = binary64_rotated_rows(problem, true), v = binary64_rotated_rows(problem, false);
   const Matrix x = values_with_ones(problem);
   // Theorem 33.5: every term of Y carries at most (g + d + 1) + (g + d) + features + n_k + 3 roundings.
@@ -313,7 +302,7 @@ Binary64Result surrogate_attention_lowrank_binary64(const Problem& problem, cons
   std::vector<double> powers, phi;
   std::size_t taken = 0;
   for (std::size_t i = 0; i < n_q; ++i) {
-    for (const std::size_t visible = visible_keys(problem, i); taken < visible; ++taken) {
+    for (const std::size_t visible = problem.visible_key_count(i); taken < visible; ++taken) {
       monomials(&v.values[taken * d], d, g, alphas, powers, phi);
       for (std::size_t f = 0; f < features; ++f)
         for (std::size_t c = 0; c < cols; ++c) {

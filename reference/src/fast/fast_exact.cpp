@@ -74,6 +74,19 @@ std::vector<Rational> rotated_row(const Problem& problem, const Matrix& m, std::
 
 }  // namespace
 
+std::vector<Rational> lowrank_feature_weights(const std::vector<std::vector<std::size_t>>& alphas,
+                                              const std::vector<Rational>& coefficients, const Rational& scale) {
+  std::vector<Rational> weight(alphas.size());
+  for (std::size_t f = 0; f < alphas.size(); ++f) {
+    std::size_t degree = 0;
+    for (std::size_t count : alphas[f]) degree += count;
+    Rational power = 1;
+    for (std::size_t e = 0; e < degree; ++e) power *= scale;
+    weight[f] = coefficients[degree] * power * Rational(multinomial(alphas[f]));
+  }
+  return weight;
+}
+
 RationalMatrix surrogate_attention_quadratic(const Problem& problem, const Rational& scale,
                                              const std::vector<Rational>& coefficients) {
   const char* who = "surrogate_attention_quadratic";
@@ -133,15 +146,7 @@ RationalMatrix surrogate_attention_lowrank(const Problem& problem, const Rationa
   const std::size_t g = coefficients.size() - 1;
   const std::vector<std::vector<std::size_t>> alphas = multisets(d, g);
   const std::size_t features = alphas.size();
-  // weight(alpha) = a_|alpha| s^|alpha| multinomial(alpha)
-  std::vector<Rational> weight(features);
-  for (std::size_t f = 0; f < features; ++f) {
-    std::size_t degree = 0;
-    for (std::size_t count : alphas[f]) degree += count;
-    Rational power = 1;
-    for (std::size_t e = 0; e < degree; ++e) power *= scale;
-    weight[f] = coefficients[degree] * power * Rational(multinomial(alphas[f]));
-  }
+  const std::vector<Rational> weight = lowrank_feature_weights(alphas, coefficients, scale);
   const RationalMatrix x = values_with_ones(problem);
   // prefix[J] = sum_{j < J} Phi_K(j, .)^T X_j, features x cols, J = 0 .. n_k.
   std::vector<RationalMatrix> prefix(n_k + 1, RationalMatrix(features, cols));
@@ -156,13 +161,7 @@ RationalMatrix surrogate_attention_lowrank(const Problem& problem, const Rationa
   }
   RationalMatrix y(n_q, cols);
   for (std::size_t i = 0; i < n_q; ++i) {
-    // Visible keys form a prefix 0 .. visible-1 (key positions increase with j).
-    std::size_t visible = n_k;
-    if (problem.mask == MaskKind::causal) {
-      const std::int64_t last = problem.query_position(i) - problem.key_position(0);  // largest visible j
-      visible = last < 0 ? 0 : std::min<std::size_t>(n_k, static_cast<std::size_t>(last) + 1);
-    }
-    const RationalMatrix& kv = prefix[visible];
+    const RationalMatrix& kv = prefix[problem.visible_key_count(i)];
     const std::vector<Rational> u = rotated_row(problem, problem.Q, i, problem.query_position(i));
     for (std::size_t f = 0; f < features; ++f) {
       if (weight[f] == 0) continue;

@@ -309,8 +309,6 @@ void add_value_groups(SuiteBuilder& b, bool smoke) {
 // The surrogate's eps, fixed for the suite.
 const char* const surrogate_eps = "1/1000";
 
-std::string hex_sha256(const fs::path& file) { return sha256_file_hex(file); }
-
 // Writes one test's files into `dir` (empty) and returns the "files" object (path -> sha256).
 nlohmann::json write_test(const SuiteTest& test, const fs::path& dir, const EvalOptions& options) {
   save_case(test.problem, dir);
@@ -356,7 +354,7 @@ nlohmann::json write_test(const SuiteTest& test, const fs::path& dir, const Eval
   }
   nlohmann::json files = nlohmann::json::object();
   for (const fs::directory_entry& entry : fs::recursive_directory_iterator(dir))
-    if (entry.is_regular_file()) files[fs::relative(entry.path(), dir).generic_string()] = hex_sha256(entry.path());
+    if (entry.is_regular_file()) files[fs::relative(entry.path(), dir).generic_string()] = sha256_file_hex(entry.path());
   return files;
 }
 

@@ -1,6 +1,8 @@
 // Positions, visibility and the invariants of an in-memory Problem (problem.hpp).
 #include "ropecert/problem.hpp"
 
+#include <algorithm>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -25,6 +27,12 @@ std::int64_t Problem::key_position(std::size_t j) const {
 
 bool Problem::key_visible(std::size_t i, std::size_t j) const {
   return mask == MaskKind::none || key_position(j) <= query_position(i);
+}
+
+std::size_t Problem::visible_key_count(std::size_t i) const {
+  if (mask != MaskKind::causal) return n_k();
+  const std::int64_t last = query_position(i) - key_position(0);  // the largest visible j
+  return last < 0 ? 0 : std::min<std::size_t>(n_k(), static_cast<std::size_t>(last) + 1);
 }
 
 bool is_decimal(const std::string& text) {
