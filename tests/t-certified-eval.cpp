@@ -1,13 +1,24 @@
 // Hand cases of the certified evaluator whose exact answers are known from the definition.
 #include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
 
+#include <arb.h>
 #include <catch2/catch.hpp>
 
 #include "ropecert/certified_eval.hpp"
 #include "ropecert/problem.hpp"
+#include "support/arb_oracle.hpp"
 #include "support/hand_problems.hpp"
+#include "support/oracle_checks.hpp"
 
 using namespace ropecert;
+using ropecert_test::arb_attention;
+using ropecert_test::arb_ball_inside;
+using ropecert_test::ArbBall;
+using ropecert_test::ball_roundings;
+using ropecert_test::BallRoundings;
 using ropecert_test::rope_problem;
 using ropecert_test::rows_of;
 
@@ -16,6 +27,16 @@ namespace {
 CertifiedOutput evaluate(const Problem& p) { return evaluate_certified(p, EvalOptions{}); }
 
 float binary32_of(double x) { return static_cast<float>(x); }  // RN, exact for the values used here
+
+// "%a" is exact and shows the sign of zero, so equal strings mean identical values.
+std::string hex(double x) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%a", x);
+  return text;
+}
+
+// Oracle precision: far beyond the 2^-81 scale of the smallest output used below.
+constexpr slong oracle_precision = 512;
 
 }  // namespace
 
@@ -141,4 +162,104 @@ TEST_CASE("binary32 is rounded from the exact value, at the precision that decid
   CHECK(out.rounds[1].entries_decided == 1);
   CHECK(out.exact_rows == 1);  // row 1: logits 0 and 0
   CHECK(out.at(1, 0).t64 == (1.0 + std::ldexp(1.0, -24) + 2.0) / 2);
+}
+
+TEST_CASE("a tiny negative output from cancellation rounds to -0 in binary16", "[hand][zero][regression]") {
+  // Issue 9, item 4. Kind general, d = 1, scale 1: row 0 has logits 0 and 2^-80 and V = +1, -1, so
+  //   T_00 = (1 - e^(2^-80)) / (1 + e^(2^-80)) = -tanh(2^-81), about -2^-81.
+  // The 64-bit enclosure [about -2^-65, 0] straddles 0 and both ends round to zero in binary16; only the
+  // refined one is negative. |T_00| < 2^-25 (half the smallest binary16 subnormal 2^-24) and T_00 < 0,
+  // so by the definition RN16(T_00) = -0. Row 1 has logits 0 and 0: T_10 = (1 - 1)/2 = 0 exactly, +0.
+  Problem p;
+  p.kind = Kind::general;
+  p.scale.rule = Scale::Rule::decimal;
+  p.scale.decimal = "1";
+  p.Q = rows_of({{1.0}, {1.0}});
+  p.K = rows_of({{1.0}, {1.0}});
+  p.V = rows_of({{1.0}, {-1.0}});
+  p.W = {rows_of({{std::ldexp(1.0, -80)}}), rows_of({{0.0}}), rows_of({{0.0}})};  // W_-1, W_0, W_1
+  validate_problem(p, "test");
+
+  // The independent argument: Arb's ball of T_00 lies in (-2^-25, 0).
+  const std::vector<ArbBall> oracle = arb_attention(p, oracle_precision);
+  REQUIRE(arb_is_negative(oracle[0].get()));
+  REQUIRE(arb_ball_inside(oracle[0], -std::ldexp(1.0, -25), 0.0));
+  const BallRoundings expected = ball_roundings(oracle[0]);  // MPFR's roundings of the ball
+  REQUIRE((expected.decided64 && expected.decided32 && expected.decided16 && expected.decided_bf16));
+
+  const CertifiedOutput out = evaluate(p);
+  REQUIRE(out.undecided_count() == 0);
+  const EntryOutcome& t = out.at(0, 0);
+  CHECK(hex(t.t16) == hex(-0.0));  // the sign bit is set
+  CHECK(std::signbit(t.t16));
+  CHECK(hex(t.t16) == hex(expected.t16));
+  CHECK(hex(t.t64) == hex(expected.t64));
+  CHECK(hex(t.t64) == hex(-std::ldexp(1.0, -81)));  // tanh(x) = x (1 - x^2/3 + ...): within half an ulp
+  CHECK(hex(t.t32) == hex(expected.t32));
+  CHECK(hex(t.tbf16) == hex(expected.tbf16));
+  CHECK(t.precision > 64);  // the 64-bit enclosure decided no format
+
+  // An exact zero: +0 in every format.
+  const EntryOutcome& zero = out.at(1, 0);
+  CHECK(hex(zero.t64) == hex(0.0));
+  CHECK(hex(zero.t32) == hex(0.0));
+  CHECK(hex(zero.t16) == hex(0.0));
+  CHECK(hex(zero.tbf16) == hex(0.0));
+}
+
+TEST_CASE("a constant visible V column is its value exactly, midpoints rounded to even", "[hand][exact][regression]") {
+  // Issue 9, item 5. Whatever the logits, weights that sum to 1 give T_ic = r when every visible key has
+  // V_jc = r (proofs-notes/10-certified-evaluation.md, Lemma 9). No enclosure of positive width decides
+  // a rounding at a midpoint:
+  //   r = 1 + 2^-8, the bfloat16 midpoint of 1 and 1 + 2^-7: RN_bf16 = 1 (even trailing field 0);
+  //                 a binary16, binary32 and binary64 number: those give r.
+  //   r = 1 + 2^-24, the binary32 midpoint of 1 and 1 + 2^-23: RN32 = 1 (even); RN64 = r; RN16 = RN_bf16 = 1
+  //                 (below their midpoints 1 + 2^-11, 1 + 2^-8).
+  // Causal: row 1 sees keys 0, 1 (position 0 and 1: logits not provably equal), key 2's different V is
+  // masked. Column 2 is constant over all keys, column 3 is +0 / -0, an exact zero (+0).
+  const double bf16_midpoint = 1.0 + std::ldexp(1.0, -8);
+  const double f32_midpoint = 1.0 + std::ldexp(1.0, -24);
+  const Problem p = rope_problem(rows_of({{1.0, 0.5}, {0.75, -1.0}, {2.0, 0.25}}),
+                                 rows_of({{1.0, 2.0}, {-3.0, 0.5}, {0.5, 1.5}}),
+                                 rows_of({{bf16_midpoint, f32_midpoint, bf16_midpoint, 0.0},
+                                          {bf16_midpoint, f32_midpoint, bf16_midpoint, -0.0},
+                                          {5.0, -2.0, bf16_midpoint, -0.0}}),
+                                 MaskKind::causal);
+  const CertifiedOutput out = evaluate(p);
+  REQUIRE(out.undecided_count() == 0);
+  CHECK(out.exact_rows == 1);  // row 0: one visible key
+
+  for (std::size_t i : {1, 2}) {
+    const EntryOutcome& t = out.at(i, 2);
+    CHECK(hex(t.t64) == hex(bf16_midpoint));
+    CHECK(hex(t.t32) == hex(bf16_midpoint));
+    CHECK(hex(t.t16) == hex(bf16_midpoint));
+    CHECK(hex(t.tbf16) == hex(1.0));
+    CHECK(t.lo == bf16_midpoint);
+    CHECK(t.hi == bf16_midpoint);
+    const EntryOutcome& zero = out.at(i, 3);
+    for (double value : {zero.t64, zero.t32, zero.t16, zero.tbf16}) CHECK(hex(value) == hex(0.0));
+  }
+  const EntryOutcome& bf = out.at(1, 0);
+  CHECK(hex(bf.t64) == hex(bf16_midpoint));
+  CHECK(hex(bf.t32) == hex(bf16_midpoint));
+  CHECK(hex(bf.t16) == hex(bf16_midpoint));
+  CHECK(hex(bf.tbf16) == hex(1.0));
+  const EntryOutcome& f32 = out.at(1, 1);
+  CHECK(hex(f32.t64) == hex(f32_midpoint));
+  CHECK(hex(f32.t32) == hex(1.0));
+  CHECK(hex(f32.t16) == hex(1.0));
+  CHECK(hex(f32.tbf16) == hex(1.0));
+
+  // Row 2's columns 0 and 1 are not constant over its visible keys: the oracle's roundings.
+  const std::vector<ArbBall> oracle = arb_attention(p, oracle_precision);
+  for (std::size_t c : {0, 1}) {
+    const BallRoundings expected = ball_roundings(oracle[2 * p.d_v() + c]);
+    REQUIRE((expected.decided64 && expected.decided32 && expected.decided16 && expected.decided_bf16));
+    const EntryOutcome& t = out.at(2, c);
+    CHECK(hex(t.t64) == hex(expected.t64));
+    CHECK(hex(t.t32) == hex(expected.t32));
+    CHECK(hex(t.t16) == hex(expected.t16));
+    CHECK(hex(t.tbf16) == hex(expected.tbf16));
+  }
 }

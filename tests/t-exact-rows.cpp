@@ -116,3 +116,34 @@ TEST_CASE("exact_visible_mean averages the visible V entries exactly", "[exact]"
   CHECK(mpq_equal(mean, expected));
   mpq_clears(mean, expected, half_ulp, nullptr);
 }
+
+TEST_CASE("constant_visible_value compares the visible V entries of one column as reals", "[exact][constant]") {
+  // Causal, n = 3: query i sees keys 0 .. i (Lemma 9 needs only V and the mask).
+  Problem p;
+  p.kind = Kind::general;
+  p.scale.rule = Scale::Rule::decimal;
+  p.scale.decimal = "1";
+  p.mask = MaskKind::causal;
+  p.Q = Matrix(3, 1);
+  p.K = Matrix(3, 1);
+  p.W.assign(5, Matrix(1, 1));
+  p.V = Matrix(3, 3);
+  const double column0[] = {0.5, 0.5, 2.0};  // constant over keys 0, 1 only
+  const double column1[] = {0.0, -0.0, 0.0};  // +0 and -0 are the same real
+  const double column2[] = {1.0, one_plus_ulp, 1.0};
+  for (std::size_t j = 0; j < 3; ++j) {
+    p.V.at(j, 0) = column0[j];
+    p.V.at(j, 1) = column1[j];
+    p.V.at(j, 2) = column2[j];
+  }
+  validate_problem(p, "test");
+  CHECK(constant_visible_value(p, 0, 0) == 0.5);
+  CHECK(constant_visible_value(p, 1, 0) == 0.5);
+  CHECK_FALSE(constant_visible_value(p, 2, 0).has_value());  // key 2 is visible from query 2
+  for (std::size_t i = 0; i < 3; ++i) CHECK(constant_visible_value(p, i, 1) == 0.0);
+  CHECK(constant_visible_value(p, 0, 2) == 1.0);
+  CHECK_FALSE(constant_visible_value(p, 1, 2).has_value());  // 1 + 2^-52 differs from 1
+  p.mask = MaskKind::none;
+  CHECK_FALSE(constant_visible_value(p, 0, 0).has_value());  // every key is visible now
+  CHECK(constant_visible_value(p, 0, 1) == 0.0);
+}

@@ -28,12 +28,12 @@ struct EntryOutcome {
   double tbf16 = 0;   // RN bfloat16 of T_ic; NaN if undecided
   double lo = 0;      // enclosure [lo, hi] of T_ic: the last one computed, endpoints rounded outward
   double hi = 0;
-  double width = 0;   // hi - lo of the MPFR enclosure, rounded up (0 for exact rows)
+  double width = 0;   // hi - lo of the MPFR enclosure, rounded up (0 for exact entries)
   bool t64_decided = false;
   bool t32_decided = false;
   bool t16_decided = false;
   bool tbf16_decided = false;
-  long precision = 0; // 0 for exact rows, else the working precision of the last enclosure
+  long precision = 0; // 0 for exact entries, else the working precision of the last enclosure
   bool decided() const { return t64_decided && t32_decided && t16_decided && tbf16_decided; }
 };
 
@@ -46,7 +46,7 @@ struct PrecisionRound {
 struct CertifiedOutput {
   std::size_t rows = 0, cols = 0;   // n_q x d_v
   std::vector<EntryOutcome> entries;  // row-major
-  std::size_t exact_rows = 0;         // rows settled by exact_rows.hpp
+  std::size_t exact_rows = 0;         // rows with provably equal logits (exact_rows.hpp, Lemma 5)
   std::vector<PrecisionRound> rounds;
   const EntryOutcome& at(std::size_t i, std::size_t c) const { return entries[i * cols + c]; }
   std::size_t undecided_count() const;
@@ -57,7 +57,9 @@ struct CertifiedOutput {
 // bfloat16 of T_ic (each rounded from the exact value, not from each other). The narrower formats
 // almost never cost a round: once RN binary64 is decided, the only way the others are not is that
 // RN64(T) is itself one of their rounding boundaries. Rows whose visible logits are provably
-// equal are computed exactly. Byte-identical results for any options.threads.
+// equal, and entries whose visible V column is constant, are computed exactly (exact_rows.hpp); a
+// zero output has the sign of the exact T_ic, +0 for an exact zero (proofs-notes/10, Lemmas 4, 9).
+// Byte-identical results for any options.threads.
 CertifiedOutput evaluate_certified(const Problem& problem, const EvalOptions& options);
 
 }  // namespace ropecert

@@ -1,9 +1,11 @@
-// Rows whose visible logits are provably all equal: their output is the exact rational mean
-// T_ic = (1/m) sum_{j visible} V_jc, which interval arithmetic alone cannot round when it is a
-// tie between two floats (proofs-notes/10-certified-evaluation.md, Lemma 5).
+// Outputs known exactly without evaluating the softmax: rows whose visible logits are provably all
+// equal give the exact rational mean T_ic = (1/m) sum_{j visible} V_jc (proofs-notes/10-certified-evaluation.md,
+// Lemma 5), and a column whose visible V entries are all equal gives that value (Lemma 9). Interval
+// arithmetic alone cannot round them when they are a tie between two floats, or give the sign of an exact 0.
 #pragma once
 #include <cstddef>
 #include <gmp.h>
+#include <optional>
 
 #include "ropecert/problem.hpp"
 
@@ -18,6 +20,12 @@ namespace ropecert {
 // rational. Equalities that would need trigonometric identities are not detected; such rows are
 // left to interval arithmetic (and, at a tie, reported undecided).
 bool row_logits_provably_equal(const Problem& problem, std::size_t row);
+
+// r = V_0c when every key j visible from query i has V_jc = r (as reals: +0 and -0 are equal), else
+// nullopt. Then T_ic = r exactly whatever the logits, since the softmax weights sum to 1
+// (proofs-notes/10-certified-evaluation.md, Lemma 9). Depends on V and the mask only.
+// Precondition: validate_problem passed (every row sees key 0).
+std::optional<double> constant_visible_value(const Problem& problem, std::size_t row, std::size_t column);
 
 // The exact mean of the visible V entries of row i, column c, as a canonical rational.
 // Caller owns and clears `mean` (mpq_init before, mpq_clear after).

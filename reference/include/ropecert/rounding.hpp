@@ -1,6 +1,6 @@
 // Correct rounding of exact real numbers to IEEE-754 binary formats, subnormals included.
-// Rounding is monotone, so an enclosure [lo, hi] decides round-to-nearest-even exactly when
-// RN(lo) == RN(hi) (proofs-notes/10-certified-evaluation.md, Lemma 4).
+// Rounding is monotone (with -0 below +0), so an enclosure [lo, hi] decides round-to-nearest-even
+// exactly when RN(lo) and RN(hi) are the same signed value (proofs-notes/10-certified-evaluation.md, Lemma 4).
 #pragma once
 #include <gmp.h>
 #include <mpfr.h>
@@ -39,8 +39,10 @@ double round_rational(const mpq_t x, BinaryFormat format, RoundingMode mode);
 double round_mpfr(const mpfr_t x, BinaryFormat format, RoundingMode mode);
 
 // The round-to-nearest-even result shared by every real in [lo, hi], if lo and hi round to the
-// same value; std::nullopt otherwise or if an endpoint is NaN or infinite. Precondition: lo <= hi.
-// Zeros of both signs compare equal here; the result is then +0 unless hi < 0 (then -0).
+// same signed value; std::nullopt otherwise or if an endpoint is NaN or infinite. Precondition: lo <= hi.
+// A zero result keeps the sign of the real (-0 for x < 0, +0 for x = 0 or x > 0), so an enclosure with
+// lo < 0 <= hi whose ends both round to zero decides nothing (proofs-notes/10-certified-evaluation.md,
+// Lemma 4, Zero); an exact zero is decided only by an exact argument (exact_rows.hpp).
 std::optional<double> decided_rounding(const mpfr_t lo, const mpfr_t hi, BinaryFormat format);
 
 // The 16-bit IEEE encoding of x: sign bit, then the biased exponent field (5 bits, bias 15, for

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
 #include "ropecert/exact_rows.hpp"
@@ -39,23 +40,44 @@ constexpr RoundedOutput rounded_outputs[] = {{binary64, &EntryOutcome::t64, &Ent
                                              {binary16, &EntryOutcome::t16, &EntryOutcome::t16_decided},
                                              {bfloat16, &EntryOutcome::tbf16, &EntryOutcome::tbf16_decided}};
 
+// An entry whose exact value T_ic is the rational `value`: every format rounded from it, ties and the
+// sign of an exact zero (+0) included, and the enclosure [T_ic, T_ic] rounded outward.
+void settle_exact_entry(const mpq_t value, EntryOutcome& entry) {
+  for (const RoundedOutput& output : rounded_outputs) {
+    entry.*output.value = round_rational(value, output.format, RoundingMode::nearest_even);
+    entry.*output.decided = true;
+  }
+  entry.lo = round_rational(value, binary64, RoundingMode::down);
+  entry.hi = round_rational(value, binary64, RoundingMode::up);
+  entry.width = 0;
+  entry.precision = 0;
+}
+
 // Exact rows (proofs-notes/10-certified-evaluation.md, Lemma 5): T_ic is the exact visible mean.
 void settle_exact_row(const Problem& problem, std::size_t row, EntryOutcome* entries) {
   mpq_t mean;
   mpq_init(mean);
   for (std::size_t c = 0; c < problem.d_v(); ++c) {
     exact_visible_mean(problem, row, c, mean);
-    EntryOutcome& entry = entries[c];
-    for (const RoundedOutput& output : rounded_outputs) {
-      entry.*output.value = round_rational(mean, output.format, RoundingMode::nearest_even);
-      entry.*output.decided = true;
-    }
-    entry.lo = round_rational(mean, binary64, RoundingMode::down);
-    entry.hi = round_rational(mean, binary64, RoundingMode::up);
-    entry.width = 0;
-    entry.precision = 0;
+    settle_exact_entry(mean, entries[c]);
   }
   mpq_clear(mean);
+}
+
+// Constant visible columns (Lemma 9): T_ic is that V value. Returns the number of entries settled.
+std::size_t settle_constant_columns(const Problem& problem, std::size_t row, EntryOutcome* entries) {
+  std::size_t settled = 0;
+  mpq_t value;
+  mpq_init(value);
+  for (std::size_t c = 0; c < problem.d_v(); ++c) {
+    if (const std::optional<double> constant = constant_visible_value(problem, row, c)) {
+      mpq_set_d(value, *constant);  // exact
+      settle_exact_entry(value, entries[c]);
+      ++settled;
+    }
+  }
+  mpq_clear(value);
+  return settled;
 }
 
 // Records the enclosure of one entry and settles the roundings it decides (Lemma 4).
@@ -93,7 +115,7 @@ std::size_t settle_row(const Problem& problem, const FixedPrecisionEvaluator& ev
     *exact = true;
     return problem.d_v();
   }
-  std::size_t newly_decided = 0;
+  std::size_t newly_decided = first_round ? settle_constant_columns(problem, row, entries) : 0;
   for (std::size_t c = 0; c < problem.d_v(); ++c) {
     EntryOutcome& entry = entries[c];
     if (entry.decided()) continue;

@@ -80,6 +80,13 @@ bool row_logits_provably_equal(const Problem& problem, std::size_t row) {
   return true;
 }
 
+std::optional<double> constant_visible_value(const Problem& problem, std::size_t row, std::size_t column) {
+  const double first = problem.V.at(0, column);
+  for (std::size_t j = 1; j < problem.visible_key_count(row); ++j)
+    if (problem.V.at(j, column) != first) return std::nullopt;  // == on doubles: equality of the reals
+  return first;
+}
+
 void exact_visible_mean(const Problem& problem, std::size_t row, std::size_t column, mpq_t mean) {
   const std::vector<std::size_t> keys = visible_keys(problem, row);
   Rational sum;

@@ -139,8 +139,9 @@ std::optional<double> decided_rounding(const mpfr_t lo, const mpfr_t hi, BinaryF
   if (!mpfr_number_p(lo) || !mpfr_number_p(hi)) return std::nullopt;
   const double a = round_mpfr(lo, format, RoundingMode::nearest_even);
   const double b = round_mpfr(hi, format, RoundingMode::nearest_even);
-  if (a != b) return std::nullopt;  // +0 == -0 here
-  if (a == 0.0) return mpfr_sgn(hi) < 0 ? -0.0 : 0.0;
+  // -0 (a negative end) and +0 (zero or a positive end) differ: the enclosure then holds reals of both
+  // roundings (proofs-notes/10-certified-evaluation.md, Lemma 4, Zero).
+  if (a != b || std::signbit(a) != std::signbit(b)) return std::nullopt;
   return a;
 }
 
