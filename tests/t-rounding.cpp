@@ -480,8 +480,9 @@ TEST_CASE("decided_rounding decides exactly when both ends round alike", "[round
 }
 
 TEST_CASE("decided_rounding of enclosures that round to zero", "[rounding][decided]") {
-  // A negative real that rounds to zero gives -0, an exact zero and a positive real +0 (IEEE-754
-  // section 6.3), so an enclosure is decided only when both ends give the same signed zero.
+  // A negative real that rounds to zero gives -0, an exact zero and a positive real +0
+  // (proofs-notes/10-certified-evaluation.md, Lemma 4, Zero), so an enclosure is decided only when
+  // both ends give the same signed zero.
   CHECK(hex(decide("-0x1p-1080", "-0x1p-1090", binary64)) == hex(-0.0));
   CHECK(hex(decide("0x1p-1090", "0x1p-1080", binary64)) == hex(0.0));
   CHECK(hex(decide("0x0p0", "0x1p-1080", binary64)) == hex(0.0));  // 0 and tiny positives alike give +0
