@@ -17,6 +17,7 @@
 
 #include "ropecert/exact_numbers.hpp"
 #include "ropecert/rope_geometry.hpp"
+#include "ropecert/rope_parameters.hpp"
 #include "ropecert/rope_scaling.hpp"
 #include "support/arb_oracle.hpp"
 

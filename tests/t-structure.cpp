@@ -5,6 +5,7 @@
 
 #include "ropecert/exact_problem.hpp"
 #include "ropecert/expansion.hpp"
+#include "ropecert/logit_scale.hpp"
 #include "ropecert/polynomial.hpp"
 #include "ropecert/structure.hpp"
 

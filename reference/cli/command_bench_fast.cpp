@@ -18,6 +18,7 @@
 #include "arguments.hpp"
 #include "commands.hpp"
 #include "ropecert/attention_double.hpp"
+#include "ropecert/decimal.hpp"
 #include "ropecert/errors.hpp"
 #include "ropecert/exact_problem.hpp"
 #include "ropecert/fast_run.hpp"

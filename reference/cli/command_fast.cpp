@@ -5,6 +5,7 @@
 #include "arguments.hpp"
 #include "commands.hpp"
 #include "ropecert/case_io.hpp"
+#include "ropecert/decimal.hpp"
 #include "ropecert/errors.hpp"
 #include "ropecert/exact_problem.hpp"
 #include "ropecert/fast_run.hpp"

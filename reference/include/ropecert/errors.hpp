@@ -1,5 +1,6 @@
 // Errors raised on bad input. One concept: an input the user can fix.
 #pragma once
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -12,5 +13,12 @@ class InputError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// A double in messages: "%.17g", which reads back as the same double.
+inline std::string number_text(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", x);
+  return text;
+}
 
 }  // namespace ropecert

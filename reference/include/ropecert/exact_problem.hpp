@@ -22,14 +22,6 @@ std::string exact_view_unavailable(const Problem& problem);
 // dimensions, so that L_ij = q_i^T W_{a_i - b_j} k_j in both kinds. Precondition: exact view.
 RationalMatrix exact_coupling(const Problem& problem, std::int64_t delta);
 
-// The scale as a rational: 1/d; 1/sqrt(d) when d is a perfect square (std::nullopt otherwise:
-// the caller must say which rational scale it uses instead); a decimal string exactly.
-std::optional<Rational> exact_scale(const Scale& scale, std::size_t d);
-
-// The exact value of a decimal string (is_decimal in problem.hpp); std::nullopt if `text` is not
-// a decimal or its exponent exceeds 10^4 in magnitude (too large to hold exactly).
-std::optional<Rational> exact_decimal(const std::string& text);
-
 // M_ij = s q_i^T W_{a_i - b_j} k_j for every query i and key j (masks ignored: they act after M),
 // written from the definition. Precondition: exact view.
 RationalMatrix exact_logits(const Problem& problem, const Rational& scale);

@@ -24,11 +24,6 @@ struct RowSoftmax {
   explicit RowSoftmax(mpfr_prec_t precision) : total(precision) {}
 };
 
-// Enclosure of the scale s at `precision` bits: 1/d, 1/sqrt(d) or the decimal string, by MPFI
-// (proofs-notes/10-certified-evaluation.md, Lemma 2). Throws std::invalid_argument for a decimal
-// string MPFI cannot read.
-Interval enclose_scale(const Scale& scale, std::size_t d, mpfr_prec_t precision);
-
 class FixedPrecisionEvaluator {
  public:
   // Precomputes the scale, the RoPE frequencies and attention factor (enclose_rope_frequencies: the

@@ -154,9 +154,6 @@ struct Problem {
   const Matrix& coupling(std::int64_t k) const { return W[static_cast<std::size_t>(k + std::int64_t(n_k()) - 1)]; }
 };
 
-// True when `text` is a decimal number: [+-]digits[.digits][(e|E)[+-]digits], or [+-].digits[...].
-bool is_decimal(const std::string& text);
-
 // Checks every invariant listed above (shapes, finiteness of all values, rope parameters,
 // general kind with n_q == n_k, no fully masked row). Throws InputError naming `origin`
 // and the offending part, e.g. "Q.npy: shape (3, 4) but K.npy has d = 5".

@@ -14,7 +14,8 @@
 
 namespace ropecert {
 
-// RopeScalingKind and RopeScaling (the parameters) live in problem.hpp, part of RopeParams.
+// RopeScalingKind and RopeScaling (the parameters) live in problem.hpp, part of RopeParams; their checks
+// (validate_rope_scaling, validate_hf_inv_freq_float32) in rope_parameters.hpp.
 
 // Enclosures of the scaled inverse frequencies and of the attention factor.
 struct ScaledFrequencies {
@@ -22,14 +23,6 @@ struct ScaledFrequencies {
   std::vector<Interval> inverse_frequencies;  // theta'_p, p = 0 .. r/2 - 1
   Interval attention_factor;                  // a: HF multiplies cos and sin by a, so logits scale by a^2
 };
-
-// Checks every precondition of enclose_scaled_frequencies listed in RopeScaling and below, and throws
-// std::invalid_argument with a one-line message "rope scaling (<kind>): <problem>" on the first failure.
-// Where HF only logs a warning (factor < 1, high_freq_factor <= low_freq_factor, wrong list lengths),
-// this rejects: the definitions of note 11 need these conditions.
-// Always: rotary_dim even and >= 2 (dynamic: >= 4, since HF divides by r - 2); base finite and > 0
-// (yarn: also != 1, since HF divides by log b).
-void validate_rope_scaling(const RopeScaling& scaling, double base, std::size_t rotary_dim);
 
 // Rigorous enclosures, computed in MPFI at `precision` bits (>= 2; doubles and integers are entered
 // outward-rounded, exactly when precision >= 64), of theta'_p and a (note 11 derives each formula
@@ -51,7 +44,7 @@ void validate_rope_scaling(const RopeScaling& scaling, double base, std::size_t 
 // lo == hi guard without it), the branch is decided from the enclosure; if the enclosure straddles the
 // threshold, throws std::domain_error naming the plane or bound: retry at a higher precision. The exact
 // reals never sit on a threshold (note 11, Lemma 4: pi is transcendental), so a high enough precision
-// always decides. Throws std::invalid_argument as validate_rope_scaling does.
+// always decides. Throws std::invalid_argument as validate_rope_scaling (rope_parameters.hpp) does.
 ScaledFrequencies enclose_scaled_frequencies(const RopeScaling& scaling, double base, std::size_t rotary_dim,
                                              mpfr_prec_t precision);
 
@@ -66,7 +59,7 @@ ScaledFrequencies enclose_scaled_frequencies(const RopeScaling& scaling, double 
 // "a correctly rounded float32 pipeline": torch's pow is not guaranteed correctly rounded, and CUDA
 // divides by a scalar as a * RN(1/b); note 11 bounds the difference (within 2 ulps if torch's pow is
 // faithful). Returns ceil(dim / 2) values. Preconditions (std::invalid_argument otherwise):
-// 1 <= dim < 2^24; base finite, > 0, with RN(base) finite and non-zero.
+// validate_hf_inv_freq_float32 (rope_parameters.hpp).
 std::vector<float> hf_default_inv_freq_float32(double base, std::size_t dim);
 
 }  // namespace ropecert

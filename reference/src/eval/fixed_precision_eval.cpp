@@ -4,31 +4,11 @@
 
 #include <stdexcept>
 
+#include "ropecert/logit_scale.hpp"
 #include "ropecert/parallel.hpp"
 #include "ropecert/rope_geometry.hpp"
 
 namespace ropecert {
-
-// Lemma 2 of proofs-notes/10-certified-evaluation.md: each rule is enclosed by MPFI.
-Interval enclose_scale(const Scale& scale, std::size_t d, mpfr_prec_t precision) {
-  Interval s(precision);
-  switch (scale.rule) {
-    case Scale::Rule::inv_d:
-      mpfi_set_ui(s.get(), d);
-      mpfi_ui_div(s.get(), 1, s.get());
-      break;
-    case Scale::Rule::inv_sqrt_d:
-      mpfi_set_ui(s.get(), d);
-      mpfi_sqrt(s.get(), s.get());
-      mpfi_ui_div(s.get(), 1, s.get());
-      break;
-    case Scale::Rule::decimal:
-      if (mpfi_set_str(s.get(), scale.decimal.c_str(), 10) != 0)
-        throw std::invalid_argument("scale: not a decimal number: " + scale.decimal);
-      break;
-  }
-  return s;
-}
 
 FixedPrecisionEvaluator::FixedPrecisionEvaluator(const Problem& problem, mpfr_prec_t precision, unsigned threads)
     : problem_(problem),

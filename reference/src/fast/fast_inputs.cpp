@@ -10,8 +10,8 @@
 #include <stdexcept>
 
 #include "ropecert/errors.hpp"
-#include "ropecert/fixed_precision_eval.hpp"
 #include "ropecert/interval.hpp"
+#include "ropecert/logit_scale.hpp"
 #include "ropecert/rope_geometry.hpp"
 
 namespace ropecert {

@@ -10,6 +10,7 @@
 #include "ropecert/fast_attention.hpp"
 #include "ropecert/fast_inputs.hpp"
 #include "ropecert/fixed_precision_eval.hpp"
+#include "ropecert/logit_scale.hpp"
 #include "ropecert/polynomial.hpp"
 #include "ropecert/structure.hpp"
 

@@ -8,12 +8,12 @@
 #include <filesystem>
 #include <initializer_list>
 #include <optional>
-#include <regex>
 #include <stdexcept>
 #include <utility>
 
+#include "ropecert/decimal.hpp"
 #include "ropecert/errors.hpp"
-#include "ropecert/rope_scaling.hpp"
+#include "ropecert/rope_parameters.hpp"
 
 namespace ropecert {
 
@@ -35,11 +35,6 @@ std::size_t Problem::visible_key_count(std::size_t i) const {
   return last < 0 ? 0 : std::min<std::size_t>(n_k(), static_cast<std::size_t>(last) + 1);
 }
 
-bool is_decimal(const std::string& text) {
-  static const std::regex decimal(R"([+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?)");
-  return std::regex_match(text, decimal);
-}
-
 namespace {
 
 // Errors name the file the offending data is stored in within the case directory `origin`.
@@ -48,12 +43,6 @@ namespace {
 }
 
 std::string pair_text(std::size_t a, std::size_t b) { return "(" + std::to_string(a) + ", " + std::to_string(b) + ")"; }
-
-std::string number_text(double x) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.17g", x);
-  return text;
-}
 
 // `s` with control characters shown as \xNN, so that a message stays on one line.
 std::string printable(const std::string& s) {
@@ -153,7 +142,7 @@ void check_conventions(const RopeParams& r, const std::string& origin) {
   }
   if (float32_inv_freq) {
     try {
-      hf_default_inv_freq_float32(r.base, r.rotary_dim);
+      validate_hf_inv_freq_float32(r.base, r.rotary_dim);
     } catch (const std::invalid_argument& e) {
       fail(origin, "case.json", std::string("rope.emulate.inv_freq \"float32\": ") + e.what());
     }

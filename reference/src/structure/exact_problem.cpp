@@ -45,45 +45,6 @@ RationalMatrix exact_coupling(const Problem& problem, std::int64_t delta) {
   return w;
 }
 
-std::optional<Rational> exact_decimal(const std::string& text) {
-  if (!is_decimal(text)) return std::nullopt;
-  Integer mantissa = 0;
-  long fraction_digits = 0;
-  bool in_fraction = false;
-  std::size_t k = 0;
-  const bool negative = !text.empty() && text[0] == '-';
-  if (!text.empty() && (text[0] == '-' || text[0] == '+')) ++k;
-  for (; k < text.size() && text[k] != 'e' && text[k] != 'E'; ++k) {
-    if (text[k] == '.') {
-      in_fraction = true;
-      continue;
-    }
-    mantissa = mantissa * 10 + (text[k] - '0');
-    if (in_fraction) ++fraction_digits;
-  }
-  const long exponent =
-      k < text.size() ? std::strtol(text.c_str() + k + 1, nullptr, 10) - fraction_digits : -fraction_digits;
-  if (std::labs(exponent) > 10000) return std::nullopt;
-  const Integer power = boost::multiprecision::pow(Integer(10), static_cast<unsigned>(std::labs(exponent)));
-  Rational value = exponent >= 0 ? Rational(mantissa * power) : Rational(mantissa, power);
-  return negative ? Rational(-value) : value;
-}
-
-std::optional<Rational> exact_scale(const Scale& scale, std::size_t d) {
-  switch (scale.rule) {
-    case Scale::Rule::inv_d:
-      return Rational(Integer(1), Integer(d));
-    case Scale::Rule::inv_sqrt_d: {
-      const Integer root = boost::multiprecision::sqrt(Integer(d));
-      if (root * root != d) return std::nullopt;
-      return Rational(Integer(1), root);
-    }
-    case Scale::Rule::decimal:
-      return exact_decimal(scale.decimal);
-  }
-  return std::nullopt;
-}
-
 RationalMatrix exact_logits(const Problem& problem, const Rational& scale) {
   std::map<std::int64_t, RationalMatrix> couplings;  // by position difference
   RationalMatrix m(problem.n_q(), problem.n_k());

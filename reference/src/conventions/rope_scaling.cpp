@@ -9,9 +9,11 @@
 #include <string>
 #include <utility>
 
+#include "ropecert/errors.hpp"
 #include "ropecert/exact_numbers.hpp"
 #include "ropecert/problem.hpp"
 #include "ropecert/rope_geometry.hpp"
+#include "ropecert/rope_parameters.hpp"
 #include "ropecert/rounding.hpp"
 
 namespace ropecert {
@@ -22,36 +24,12 @@ namespace {
 
 using Method = RopeScalingKind;
 
-const char* kind_name(Method kind) {
-  switch (kind) {
-    case Method::none:
-      return "none";
-    case Method::linear:
-      return "linear";
-    case Method::dynamic:
-      return "dynamic";
-    case Method::yarn:
-      return "yarn";
-    case Method::llama3:
-      return "llama3";
-    case Method::longrope:
-      return "longrope";
-  }
-  return "?";
-}
-
-std::string text(double x) {
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%.17g", x);
-  return buffer;
-}
-
 [[noreturn]] void invalid(Method kind, const std::string& problem) {
-  throw std::invalid_argument(std::string("rope scaling (") + kind_name(kind) + "): " + problem);
+  throw std::invalid_argument(std::string("rope scaling (") + rope_scaling_kind_name(kind) + "): " + problem);
 }
 
 [[noreturn]] void undecided(Method kind, const std::string& what, mpfr_prec_t precision) {
-  throw std::domain_error(std::string("rope scaling (") + kind_name(kind) + "): " + what + " is undecided at " +
+  throw std::domain_error(std::string("rope scaling (") + rope_scaling_kind_name(kind) + "): " + what + " is undecided at " +
                           std::to_string(precision) + " bits; raise the precision");
 }
 
@@ -285,7 +263,7 @@ void apply_llama3(const RopeScaling& s, ScaledFrequencies& out, mpfr_prec_t prec
     } else {
       undecided(kind,
                 "plane " + std::to_string(p) + ": the band (L / wavelength against low_freq_factor " +
-                    text(low_factor) + " and high_freq_factor " + text(high_factor) + ")",
+                    number_text(low_factor) + " and high_freq_factor " + number_text(high_factor) + ")",
                 precision);
     }
   }
@@ -317,83 +295,6 @@ void apply_longrope(const RopeScaling& s, ScaledFrequencies& out, mpfr_prec_t pr
 }
 
 }  // namespace
-
-void validate_rope_scaling(const RopeScaling& s, double base, std::size_t rotary_dim) {
-  const Method kind = s.kind;
-  const std::size_t r = rotary_dim;
-  const std::uint64_t L = s.original_max_position_embeddings, M = s.max_position_embeddings;
-  if (r < 2 || r % 2 != 0) invalid(kind, "rotary_dim " + std::to_string(r) + " must be even and >= 2");
-  if (!(std::isfinite(base) && base > 0)) invalid(kind, "base " + text(base) + " must be finite and > 0");
-
-  const auto check_factor = [&](bool required) {
-    if (s.factor) {
-      if (!(std::isfinite(*s.factor) && *s.factor >= 1))
-        invalid(kind, "factor " + text(*s.factor) + " must be finite and >= 1");
-    } else if (required) {
-      invalid(kind, "factor is required");
-    } else if (M == 0 || L == 0) {
-      invalid(kind, "factor unset: needs max_position_embeddings and original_max_position_embeddings >= 1");
-    } else if (M < L) {
-      invalid(kind, "factor unset: max_position_embeddings / original_max_position_embeddings = " + std::to_string(M) +
-                        " / " + std::to_string(L) + " is < 1");
-    }
-  };
-  const auto check_attention = [&] {
-    if (s.attention_factor && !(std::isfinite(*s.attention_factor) && *s.attention_factor >= 0))
-      invalid(kind, "attention_factor " + text(*s.attention_factor) + " must be finite and >= 0");
-  };
-
-  switch (kind) {
-    case Method::none:
-      break;
-    case Method::linear:
-      check_factor(true);
-      break;
-    case Method::dynamic:
-      check_factor(true);
-      if (r < 4) invalid(kind, "rotary_dim must be >= 4 (HF raises base to dim / (dim - 2))");
-      if (M == 0) invalid(kind, "max_position_embeddings must be >= 1");
-      break;
-    case Method::yarn:
-      if (base == 1) invalid(kind, "base must not be 1 (HF divides by log(base))");
-      if (L == 0) invalid(kind, "original_max_position_embeddings must be >= 1");
-      check_factor(false);
-      check_attention();
-      for (const auto& [name, beta] :
-           {std::pair<const char*, double>{"beta_fast", s.beta_fast}, {"beta_slow", s.beta_slow}})
-        if (!(std::isfinite(beta) && beta >= 0))
-          invalid(kind, std::string(name) + " " + text(beta) + " must be finite and >= 0 (0 selects HF's default)");
-      if (s.mscale && !std::isfinite(*s.mscale)) invalid(kind, "mscale must be finite");
-      if (s.mscale_all_dim && !std::isfinite(*s.mscale_all_dim)) invalid(kind, "mscale_all_dim must be finite");
-      break;
-    case Method::llama3:
-      check_factor(true);
-      if (L == 0) invalid(kind, "original_max_position_embeddings must be >= 1");
-      if (!(std::isfinite(s.low_freq_factor) && std::isfinite(s.high_freq_factor) && 0 < s.low_freq_factor &&
-            s.low_freq_factor < s.high_freq_factor))
-        invalid(kind, "need 0 < low_freq_factor < high_freq_factor, got " + text(s.low_freq_factor) + " and " +
-                          text(s.high_freq_factor));
-      break;
-    case Method::longrope: {
-      if (L == 0) invalid(kind, "original_max_position_embeddings must be >= 1");
-      check_factor(false);
-      check_attention();
-      if (!s.attention_factor && L < 2 && scaling_factor(s) > 1)
-        invalid(kind, "original_max_position_embeddings must be >= 2 (HF divides by its log)");
-      for (const auto& [name, values] :
-           {std::pair<const char*, const std::vector<double>*>{"short_factor", &s.short_factor},
-            {"long_factor", &s.long_factor}}) {
-        if (values->size() != r / 2)
-          invalid(kind, std::string(name) + " has " + std::to_string(values->size()) +
-                            " values, need rotary_dim / 2 = " + std::to_string(r / 2));
-        for (const double e : *values)
-          if (!(std::isfinite(e) && e > 0))
-            invalid(kind, std::string(name) + " value " + text(e) + " must be finite and > 0");
-      }
-      break;
-    }
-  }
-}
 
 ScaledFrequencies enclose_scaled_frequencies(const RopeScaling& scaling, double base, std::size_t rotary_dim,
                                              mpfr_prec_t precision) {
@@ -465,12 +366,8 @@ double round32_pow(double x, double y) {
 }  // namespace
 
 std::vector<float> hf_default_inv_freq_float32(double base, std::size_t dim) {
-  const std::string where = "hf_default_inv_freq_float32: ";
-  if (dim < 1 || dim >= (std::size_t(1) << 24)) throw std::invalid_argument(where + "dim must be in [1, 2^24)");
-  if (!(std::isfinite(base) && base > 0)) throw std::invalid_argument(where + "base must be finite and > 0");
+  validate_hf_inv_freq_float32(base, dim);
   const double B = round32(exact(base));  // the Python float scalar becomes a float32 operand
-  if (std::isinf(B) || B == 0)
-    throw std::invalid_argument(where + "base " + text(base) + " is not finite and non-zero in float32");
   const Rational D(round32(exact(std::uint64_t(dim))));  // exact: dim < 2^24
   std::vector<float> inverse;
   for (std::size_t k = 0; k < dim; k += 2) {
