@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "ropecert/exact_numbers.hpp"
+#include "ropecert/logit_scale.hpp"
 #include "ropecert/rope_geometry.hpp"
 
 namespace ropecert {
@@ -48,15 +49,6 @@ std::optional<Rational> rational_rope_logit(const Problem& problem, std::size_t 
 std::optional<Rational> rational_logit(const Problem& problem, std::size_t row, std::size_t key) {
   if (problem.kind == Kind::general) return general_logit(problem, row, key);
   return rational_rope_logit(problem, row, key);
-}
-
-bool scale_is_exact_zero(const Scale& scale) {
-  if (scale.rule != Scale::Rule::decimal) return false;
-  for (char c : scale.decimal) {
-    if (c == 'e' || c == 'E') break;  // the exponent does not matter for zero
-    if (c >= '1' && c <= '9') return false;
-  }
-  return true;
 }
 
 std::vector<std::size_t> visible_keys(const Problem& problem, std::size_t row) {
