@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,12 @@
 namespace ropecert {
 
 enum class GoldenSuiteKind { smoke, default_suite, stress };
+
+// "smoke", "default", "stress": the manifest's "suite" and the --suite value.
+const char* golden_suite_name(GoldenSuiteKind suite);
+
+// The suite named `name` (golden_suite_name), std::nullopt for any other string.
+std::optional<GoldenSuiteKind> parse_golden_suite_kind(const std::string& name);
 
 struct SuiteTest {
   std::string tc_id;  // "<groupId>-<4 digits>", unique in the suite
@@ -64,7 +71,9 @@ void write_golden(const std::filesystem::path& out, GoldenSuiteKind suite, Golde
 
 // Merges shard directories written by write_golden (same suite and generator, shard indices 0 .. N-1
 // each exactly once) into `out` (atomically): the result is byte-identical to the unsharded suite.
-// Throws InputError naming the shard and the problem otherwise.
+// Only the files a shard's manifest lists are copied, each checked against its SHA-256.
+// Throws InputError, one line naming the shard's manifest or file and the problem (a missing "shard",
+// an unknown suite, a SHA-256 mismatch, ...), otherwise; nothing is written then.
 void merge_golden(const std::filesystem::path& out, const std::vector<std::filesystem::path>& shards, bool replace);
 
 }  // namespace ropecert

@@ -91,7 +91,7 @@ struct Policy {
   enum class Kind {
     tolerance,  // entry passes iff err <= atol + rtol |T| ("torch" and "abs:X,rel:Y")
     ulp,        // test passes iff max err <= ulps * ulp_dtype(max |T|)
-    ratio,      // test passes iff max err <= ratio * (max err of RN_dtype(T))
+    ratio,      // test passes iff max |c - T| <= ratio * max |RN_dtype(T) - T| is proven (grade_candidate)
   };
   Kind kind = Kind::tolerance;
   double atol = 0, rtol = 0;  // tolerance
@@ -145,7 +145,7 @@ struct CaseGrade {
   double max_abs_error = 0;             // max err (>= max |c - T|); +inf when there is no usable candidate
   std::optional<double> max_rel_error;  // max RU(err / |T64|) over entries with T64 != 0
   double normwise_ulps = 0;             // RU(max err / ulp_dtype(max |T|)), ulp from a lower bound of max |T|
-  double reference_error = 0;           // max err of RN_dtype(T) (what the ratio policy compares with)
+  double reference_error = 0;           // a lower bound of max |RN_dtype(T) - T| (what ratio:K compares with)
   std::size_t mismatches = 0;           // entries failing the elementwise form of the policy
   std::size_t entries = 0;              // rows * cols
   WorstEntry worst;
@@ -163,9 +163,11 @@ double error_bound(double c, double lo, double hi);
 // - tolerance: mismatch iff err > RD(atol + RD(rtol * mig|T|)), mig|T| = min over [lo, hi] of |x|;
 // - ulp: mismatch iff RU(err / 2^u) > ulps, 2^u = ulp_dtype of the lower bound max_i mig|T_i| of max |T|
 //   (so the test passes iff normwise_ulps <= ulps);
-// - ratio: mismatch iff err > RD(ratio * reference_error), reference_error the max err of
-//   truth.rounded (when it is 0 the candidate must equal T exactly).
-// Each pass is certified for the exact T. Hints for failing graded cases: convention_hints(test), and
+// - ratio: mismatch iff err > RD(ratio * reference_error) and not (ratio >= 1 and c = truth.rounded there),
+//   reference_error = max_i RD(dist(truth.rounded_i, [lo_i, hi_i])), a lower bound of max |RN_dtype(T) - T|.
+//   When it is 0 (always for f64, whose RN64(T) lies in the enclosure) only entries equal to RN_dtype(T)
+//   (ratio >= 1) or to an exactly known T pass.
+// Each pass is certified for the exact T (proofs-notes/12-validation-policies.md). Hints for failing graded cases: convention_hints(test), and
 // when max err <= 2^-7 max|T64| also "likely cause: precision: ..." (the error has the size of rounding
 // in a lower precision), placed first when max err <= 2^-9 max|T64| (one bfloat16 rounding), else last.
 CaseGrade grade_candidate(const GoldenTest& test, const CaseTruth& truth, const Candidate& candidate, GradeDtype dtype,

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <iomanip>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -366,10 +367,6 @@ nlohmann::json test_json(const SuiteTest& test, const nlohmann::json& files) {
           {"files", files}};
 }
 
-const char* suite_name(GoldenSuiteKind suite) {
-  return suite == GoldenSuiteKind::smoke ? "smoke" : suite == GoldenSuiteKind::stress ? "stress" : "default";
-}
-
 // The manifest, with the groups in suite order and only the tests present in `tests` (tcId -> entry).
 nlohmann::json manifest_json(GoldenSuiteKind suite, GoldenShard shard, const std::vector<SuiteGroup>& groups,
                              const std::map<std::string, nlohmann::json>& tests) {
@@ -386,7 +383,7 @@ nlohmann::json manifest_json(GoldenSuiteKind suite, GoldenShard shard, const std
   }
   return {{"format", golden_format},
           {"generator", std::string("ropecert ") + ROPECERT_VERSION},
-          {"suite", suite_name(suite)},
+          {"suite", golden_suite_name(suite)},
           {"shard", {{"index", shard.index}, {"count", shard.count}}},
           {"numberOfTests", tests.size()},
           {"notes",
@@ -400,6 +397,16 @@ nlohmann::json manifest_json(GoldenSuiteKind suite, GoldenShard shard, const std
 }
 
 }  // namespace
+
+const char* golden_suite_name(GoldenSuiteKind suite) {
+  return suite == GoldenSuiteKind::smoke ? "smoke" : suite == GoldenSuiteKind::stress ? "stress" : "default";
+}
+
+std::optional<GoldenSuiteKind> parse_golden_suite_kind(const std::string& name) {
+  for (GoldenSuiteKind suite : {GoldenSuiteKind::smoke, GoldenSuiteKind::default_suite, GoldenSuiteKind::stress})
+    if (name == golden_suite_name(suite)) return suite;
+  return std::nullopt;
+}
 
 std::vector<SuiteGroup> golden_suite(GoldenSuiteKind suite) {
   SuiteBuilder builder;
@@ -445,24 +452,29 @@ void merge_golden(const fs::path& out, const std::vector<fs::path>& shards, bool
   std::map<std::string, fs::path> source;
   for (const fs::path& shard : shards) {
     const fs::path manifest_path = shard / "manifest.json";
+    const auto refuse = [&](const std::string& problem) { throw InputError(manifest_path.string() + ": " + problem); };
     nlohmann::json manifest;
     try {
       manifest = nlohmann::json::parse(read_text_file(manifest_path));
     } catch (const nlohmann::json::exception& error) {
-      throw InputError(manifest_path.string() + ": not valid JSON: " + error.what());
+      refuse(std::string("not valid JSON: ") + error.what());
     }
-    if (manifest.value("format", "") != golden_format)
-      throw InputError(manifest_path.string() + ": not a " + std::string(golden_format) + " manifest");
+    if (!manifest.is_object() || manifest.value("format", "") != golden_format)
+      refuse("not a " + std::string(golden_format) + " manifest");
     if (manifest.value("generator", "") != std::string("ropecert ") + ROPECERT_VERSION)
-      throw InputError(manifest_path.string() + ": written by another generator version");
+      refuse("written by another generator version");
     const std::string shard_suite = manifest.value("suite", "");
-    const std::size_t shard_count = manifest["shard"].value("count", std::size_t(0));
-    const std::size_t shard_index = manifest["shard"].value("index", std::size_t(0));
+    if (!parse_golden_suite_kind(shard_suite)) refuse("unknown suite \"" + shard_suite + "\" (smoke, default, stress)");
+    const auto shard_it = manifest.find("shard");
+    if (shard_it == manifest.end()) refuse("missing \"shard\" (not written by ropecert golden)");
+    if (!shard_it->is_object() || !shard_it->contains("index") || !shard_it->contains("count") ||
+        !(*shard_it)["index"].is_number_unsigned() || !(*shard_it)["count"].is_number_unsigned())
+      refuse("shard: expected {\"index\": I, \"count\": N} with integers 0 <= I < N");
+    const std::size_t shard_count = (*shard_it)["count"].get<std::size_t>();
+    const std::size_t shard_index = (*shard_it)["index"].get<std::size_t>();
     if (suite.empty()) suite = shard_suite, count = shard_count;
-    if (shard_suite != suite || shard_count != count)
-      throw InputError(manifest_path.string() + ": suite or shard count differs from the first shard");
-    if (!seen.insert(shard_index).second)
-      throw InputError(manifest_path.string() + ": shard " + std::to_string(shard_index) + " given twice");
+    if (shard_suite != suite || shard_count != count) refuse("suite or shard count differs from the first shard");
+    if (!seen.insert(shard_index).second) refuse("shard " + std::to_string(shard_index) + " given twice");
     for (const nlohmann::json& group : manifest["testGroups"])
       for (const nlohmann::json& test : group["tests"]) {
         const std::string id = test["tcId"].get<std::string>();
@@ -472,8 +484,7 @@ void merge_golden(const fs::path& out, const std::vector<fs::path>& shards, bool
   }
   if (seen.size() != count)
     throw InputError("golden merge: " + std::to_string(seen.size()) + " of " + std::to_string(count) + " shards given");
-  const GoldenSuiteKind which = suite == "smoke" ? GoldenSuiteKind::smoke : suite == "stress" ? GoldenSuiteKind::stress
-                                                                                        : GoldenSuiteKind::default_suite;
+  const GoldenSuiteKind which = *parse_golden_suite_kind(suite);
   const std::vector<SuiteGroup> groups = golden_suite(which);
   std::size_t expected = 0;
   for (const SuiteGroup& group : groups) expected += group.tests.size();
@@ -482,7 +493,18 @@ void merge_golden(const fs::path& out, const std::vector<fs::path>& shards, bool
                      std::to_string(expected) + " tests");
   AtomicOutputDir dir(out, replace);
   fs::create_directory(dir.staging() / "cases");
-  for (const auto& [id, from] : source) fs::copy(from, dir.staging() / "cases" / id, fs::copy_options::recursive);
+  // Only the listed files are copied, each checked against its SHA-256 in the bytes that are written.
+  for (const auto& [id, from] : source)
+    for (const auto& [relative, hash] : tests[id]["files"].items()) {
+      const fs::path file = from / relative, to = dir.staging() / "cases" / id / relative;
+      const std::string bytes = read_text_file(file);
+      const std::string actual = sha256_hex(bytes);
+      if (actual != hash.get<std::string>())
+        throw InputError(file.string() + ": SHA-256 mismatch (manifest " + hash.get<std::string>() + ", file " +
+                         actual + "); the shard was modified or corrupted");
+      fs::create_directories(to.parent_path());
+      write_text_file(to, bytes);
+    }
   write_text_file(dir.staging() / "manifest.json", manifest_json(which, GoldenShard{0, 1}, groups, tests).dump(2) + "\n");
   dir.commit();
 }

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "ropecert/errors.hpp"
 #include "ropecert/npy.hpp"
@@ -58,6 +59,15 @@ double abs_difference_up(double a, double b) {
   mpfr_sub_d(x.get(), x.get(), b, MPFR_RNDA);  // away from zero: |result| >= |a - b|
   mpfr_abs(x.get(), x.get(), MPFR_RNDN);       // exact
   return mpfr_get_d(x.get(), MPFR_RNDU);
+}
+
+// RD(dist(x, [lo, hi])) for lo <= hi: 0 inside, RD(lo - x) below, RD(x - hi) above. A lower bound of
+// |x - T| for every T in [lo, hi] (the distance from x to the interval is the minimum of |x - T|).
+double distance_down(double x, double lo, double hi) {
+  if (lo <= x && x <= hi) return 0.0;
+  Scratch d(x < lo ? lo : x);
+  mpfr_sub_d(d.get(), d.get(), x < lo ? x : hi, MPFR_RNDD);  // a positive difference, rounded down
+  return mpfr_get_d(d.get(), MPFR_RNDD);
 }
 
 // RU(a / b) for a >= 0, b > 0.
@@ -573,7 +583,8 @@ CaseGrade grade_candidate(const GoldenTest& test, const CaseTruth& truth, const 
   }
   grade.graded = true;
 
-  // First pass: the error bounds, the lower bound of max |T|, the reference error of RN_dtype(T).
+  // First pass: the error bounds, the lower bound of max |T|, the lower bound of the reference error
+  // max |RN_dtype(T) - T| (proofs-notes/12-validation-policies.md, Lemma 2).
   const std::size_t n = grade.entries;
   std::vector<double> err(n);
   double max_err = 0, max_magnitude = 0, reference = 0;
@@ -581,7 +592,7 @@ CaseGrade grade_candidate(const GoldenTest& test, const CaseTruth& truth, const 
     err[k] = error_bound(candidate.values[k], truth.lo[k], truth.hi[k]);
     max_err = std::max(max_err, err[k]);
     max_magnitude = std::max(max_magnitude, magnitude_lower(truth.lo[k], truth.hi[k]));
-    reference = std::max(reference, error_bound(truth.rounded[k], truth.lo[k], truth.hi[k]));
+    reference = std::max(reference, distance_down(truth.rounded[k], truth.lo[k], truth.hi[k]));
     if (truth.t64[k] != 0) {
       const double rel = quotient_up(err[k], std::fabs(truth.t64[k]));
       grade.max_rel_error = std::max(grade.max_rel_error.value_or(0.0), rel);
@@ -592,8 +603,9 @@ CaseGrade grade_candidate(const GoldenTest& test, const CaseTruth& truth, const 
   grade.normwise_ulps = scaled_up(max_err, -u);
   grade.reference_error = reference;
 
-  // Second pass: the elementwise form of the policy, and the worst entry.
+  // Second pass: the elementwise form of the policy, and the worst entry (a mismatch before any other).
   const double ratio_threshold = product_down(policy.ratio, reference);
+  bool worst_mismatch = false;
   double worst_weight = -kInf;
   for (std::size_t k = 0; k < n; ++k) {
     bool mismatch = false;
@@ -609,11 +621,14 @@ CaseGrade grade_candidate(const GoldenTest& test, const CaseTruth& truth, const 
         mismatch = scaled_up(err[k], -u) > policy.ulps;
         break;
       case Policy::Kind::ratio:
-        mismatch = err[k] > ratio_threshold;
+        // An entry equal to RN_dtype(T) has the reference error there exactly, at most K times it for K >= 1
+        // (proofs-notes/12-validation-policies.md, Lemma 3).
+        mismatch = err[k] > ratio_threshold && !(policy.ratio >= 1 && candidate.values[k] == truth.rounded[k]);
         break;
     }
     grade.mismatches += mismatch ? 1 : 0;
-    if (weight > worst_weight) {
+    if (std::make_pair(mismatch, weight) > std::make_pair(worst_mismatch, worst_weight)) {
+      worst_mismatch = mismatch;
       worst_weight = weight;
       grade.worst = {true, k / test.cols, k % test.cols, candidate.values[k], truth.lo[k], truth.hi[k], err[k]};
     }
@@ -636,8 +651,8 @@ CaseGrade grade_candidate(const GoldenTest& test, const CaseTruth& truth, const 
       break;
     case Policy::Kind::ratio:
       why = "max error " + short_number(max_err) + " > " + short_number(policy.ratio) + " x " +
-            short_number(reference) + ", the error of the correctly rounded " + dtype_name(dtype) + " output (" +
-            std::to_string(grade.mismatches) + " of " + std::to_string(n) + " entries over)";
+            short_number(reference) + ", a lower bound of the error of the correctly rounded " + dtype_name(dtype) +
+            " output (" + std::to_string(grade.mismatches) + " of " + std::to_string(n) + " entries over)";
       break;
   }
   const WorstEntry& w = grade.worst;
