@@ -17,6 +17,7 @@
 #include "ropecert/certified_eval.hpp"
 #include "ropecert/errors.hpp"
 #include "ropecert/golden.hpp"
+#include "ropecert/golden_manifest.hpp"
 #include "ropecert/npy.hpp"
 #include "ropecert/rounding.hpp"
 #include "ropecert/sha256.hpp"
@@ -134,6 +135,50 @@ TEST_CASE("golden: shards merge into the unsharded suite, byte for byte; same co
   CHECK_THROWS_AS(merge_golden(dir / "bad", {dir / "s0", dir / "s1"}, false), InputError);        // shard missing
   CHECK_THROWS_AS(merge_golden(dir / "bad", {dir / "s0", dir / "s0", dir / "s1"}, false), InputError);  // twice
   CHECK_FALSE(fs::exists(dir / "bad"));
+}
+
+TEST_CASE("golden manifest: the byte format, and reading back what was written", "[golden][manifest]") {
+  GoldenManifest m;
+  m.generator = "ropecert 9";
+  m.suite = "smoke";
+  m.notes = "n";
+  m.shard = GoldenShard{1, 3};
+  m.groups = {{"g", "first", {"f64", "f32"}}, {"empty", "no tests", {"f16"}}, {"h", "", {"bf16"}}};
+  m.tests = {{"g-0001", "g", "a", {"causal"}, {"f64", "f32"}, 2, 3, {{"Q.npy", std::string(64, 'a')}}},
+             {"h-0001", "h", "", {}, {"bf16"}, 1, 1, {}}};
+  const std::string text = golden_manifest_text(m);
+  // Keys sorted, indented by two, a final newline; the group without tests is left out.
+  CHECK(text ==
+        "{\n  \"format\": \"ropecert-golden/1\",\n  \"generator\": \"ropecert 9\",\n  \"notes\": \"n\",\n"
+        "  \"numberOfTests\": 2,\n  \"shard\": {\n    \"count\": 3,\n    \"index\": 1\n  },\n  \"suite\": \"smoke\",\n"
+        "  \"testGroups\": [\n    {\n      \"comment\": \"first\",\n      \"dtypes\": [\n        \"f64\",\n"
+        "        \"f32\"\n      ],\n      \"groupId\": \"g\",\n      \"tests\": [\n        {\n"
+        "          \"comment\": \"a\",\n          \"files\": {\n            \"Q.npy\": \"" + std::string(64, 'a') +
+        "\"\n          },\n          \"flags\": [\n            \"causal\"\n          ],\n"
+        "          \"shape\": [\n            2,\n            3\n          ],\n          \"tcId\": \"g-0001\"\n"
+        "        }\n      ]\n    },\n    {\n      \"comment\": \"\",\n      \"dtypes\": [\n        \"bf16\"\n"
+        "      ],\n      \"groupId\": \"h\",\n      \"tests\": [\n        {\n          \"comment\": \"\",\n"
+        "          \"files\": {},\n          \"flags\": [],\n          \"shape\": [\n            1,\n            1\n"
+        "          ],\n          \"tcId\": \"h-0001\"\n        }\n      ]\n    }\n  ]\n}\n");
+  const TempDir dir("golden-manifest");
+  std::ofstream(dir / "manifest.json", std::ios::binary) << text;
+  const GoldenManifest back = read_golden_manifest(dir / "manifest.json");
+  CHECK(golden_manifest_text(back) == text);
+  CHECK(back.shard->index == 1);
+  CHECK(back.shard->count == 3);
+  REQUIRE(back.tests.size() == 2);
+  CHECK(back.tests[1].dtypes == std::vector<std::string>{"bf16"});
+  CHECK(back.tests[0].files == m.tests[0].files);
+  // Without "shard" the writer leaves it out and the reader gives none back.
+  m.shard.reset();
+  std::ofstream(dir / "manifest.json", std::ios::binary) << golden_manifest_text(m);
+  CHECK_FALSE(read_golden_manifest(dir / "manifest.json").shard);
+  // Two groups with one groupId cannot be written back group by group: refused.
+  nlohmann::json doc = nlohmann::json::parse(text);
+  doc["testGroups"][1]["groupId"] = "g";
+  std::ofstream(dir / "manifest.json", std::ios::binary) << doc.dump();
+  CHECK_THROWS_WITH(read_golden_manifest(dir / "manifest.json"),
+                    Catch::Matchers::Contains("testGroups[1].groupId: \"g\" duplicates testGroups[0]"));
 }
 
 TEST_CASE("golden merge refuses bad shards with one line, exit 2 (issue 9, item 7)", "[golden][merge][cli]") {

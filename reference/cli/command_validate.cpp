@@ -182,7 +182,7 @@ int command_validate(int argc, char** argv) {
   }
 
   const GoldenSuite suite = load_golden_suite(golden);
-  if (suite.tests.empty()) throw InputError((golden / "manifest.json").string() + ": the suite has no tests");
+  if (suite.manifest.tests.empty()) throw InputError((golden / "manifest.json").string() + ": the suite has no tests");
   const std::vector<CaseGrade> grades = grade_directory(suite, candidate, *dtype, policy);
   std::size_t passed = 0, failed = 0, missing = 0, skipped = 0;
   for (const CaseGrade& grade : grades) {
@@ -197,8 +197,8 @@ int command_validate(int argc, char** argv) {
   if (args.has("--against")) others = grade_directory(suite, args.value_or("--against", ""), *dtype, policy);
 
   // The table for people.
-  std::cout << "validate: suite " << (suite.suite.empty() ? "(unnamed)" : suite.suite) << " ("
-            << (suite.generator.empty() ? "unknown generator" : suite.generator) << "), " << grades.size()
+  std::cout << "validate: suite " << (suite.manifest.suite.empty() ? "(unnamed)" : suite.manifest.suite) << " ("
+            << (suite.manifest.generator.empty() ? "unknown generator" : suite.manifest.generator) << "), " << grades.size()
             << " tests, dtype " << dtype_text << ", policy " << describe_policy(policy) << "\n\n";
   std::vector<std::vector<std::string>> rows{
       {"tcId", "comment", "max abs", "max rel", "ulps (norm)", "mismatches", "verdict"}};
@@ -244,8 +244,8 @@ int command_validate(int argc, char** argv) {
     ordered_json report;
     report["format"] = "ropecert-validate/1";
     report["golden"] = golden.string();
-    report["suite"] = suite.suite;
-    report["generator"] = suite.generator;
+    report["suite"] = suite.manifest.suite;
+    report["generator"] = suite.manifest.generator;
     report["candidate"] = candidate.string();
     report["dtype"] = dtype_text;
     report["policy"] = policy_json(policy);

@@ -3,7 +3,7 @@
 // A golden suite is a directory DIR with manifest.json and, per test, DIR/cases/<tcId>/ holding the
 // case and expected/T.npy (RN64(T)), T_f32.npy, T_f16.npy, T_bf16.npy (bfloat16 bit patterns, '<u2')
 // and T_lo.npy, T_hi.npy (float64, T_lo <= T <= T_hi for the exact output T). The manifest lists the
-// SHA-256 of every file; load_golden_suite verifies them all.
+// SHA-256 of every file; load_golden_suite (golden_manifest.hpp) verifies them all.
 //
 // Every error bound here is rigorous: with the exact T in [T_lo, T_hi], the error of a candidate
 // entry c is bounded by err = RU(max(|c - T_lo|, |c - T_hi|)) >= |c - T| (RU: rounded upward to
@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "ropecert/golden_manifest.hpp"
 #include "ropecert/rounding.hpp"
 
 namespace ropecert {
@@ -39,37 +40,6 @@ BinaryFormat format_of(GradeDtype dtype);
 // 2^(emin - precision + 1). Precondition: m >= 0 and finite. Exact (a power of two; returns its
 // exponent). ulp is non-decreasing in m, so ulp_exponent(a lower bound of |x|) <= that of |x|.
 long ulp_exponent(double m, BinaryFormat format);
-
-// A test of the suite.
-struct GoldenTest {
-  std::string tc_id;                         // also the directory cases/<tcId>/ and the candidate file <tcId>.npy
-  std::string group_id;                      // the testGroups[].groupId it belongs to
-  std::string comment;                       // "" when absent
-  std::vector<std::string> flags;            // e.g. {"causal", "interleaved"}
-  std::vector<std::string> dtypes;           // the group's dtypes (all four when the group lists none)
-  std::size_t rows = 0, cols = 0;            // "shape": [n_q, d_v]
-  std::map<std::string, std::string> files;  // path relative to cases/<tcId>/ -> SHA-256 hex
-};
-
-struct GoldenSuite {
-  std::filesystem::path dir;
-  std::string generator, suite, notes;
-  std::size_t shard_index = 0, shard_count = 1;
-  std::vector<GoldenTest> tests;  // in manifest order
-};
-
-// Reads DIR/manifest.json and checks it: "format" is "ropecert-golden/1"; testGroups is an array of
-// groups with a string groupId, optional "comment", optional "dtypes" (a subset of f64, f32, bf16, f16)
-// and an array "tests"; each test has a tcId made of [A-Za-z0-9._-] not starting with '.', unique in
-// the suite, optional string "comment", optional array of strings "flags", "shape" [n_q, d_v] of
-// non-negative integers, and "files", an object mapping relative paths (no "..", not absolute) to 64
-// lowercase hex digits; "numberOfTests", when present, equals the number of tests. Then the SHA-256
-// of every listed file is computed and compared.
-// Errors: InputError, one line: "<DIR>/manifest.json: <problem>" for the manifest (malformed JSON,
-// a missing or mistyped field, named with its JSON path, e.g. "testGroups[0].tests[2].shape"),
-// "<file>: cannot read" for a listed file that is absent, and "<file>: SHA-256 mismatch (manifest
-// <hex>, file <hex>); the golden suite was modified or corrupted" for a tampered file.
-GoldenSuite load_golden_suite(const std::filesystem::path& dir);
 
 // The golden values of one test, in C order, rows * cols entries each.
 struct CaseTruth {

@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -21,7 +20,6 @@
 
 #include "ropecert/errors.hpp"
 #include "ropecert/npy.hpp"
-#include "ropecert/sha256.hpp"
 
 namespace ropecert {
 namespace {
@@ -29,7 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-const char* const kFormat = "ropecert-golden/1";
 constexpr GradeDtype kAllDtypes[] = {GradeDtype::f64, GradeDtype::f32, GradeDtype::bf16, GradeDtype::f16};
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
@@ -134,106 +131,6 @@ double bfloat16_value(std::uint16_t bits) {
   return f;
 }
 
-// ---- manifest -------------------------------------------------------------------------------------
-
-// Field access on the manifest with errors "<manifest>: <json path>: <problem>".
-class ManifestReader {
- public:
-  explicit ManifestReader(fs::path file) : file_(std::move(file)) {}
-
-  [[noreturn]] void fail(const std::string& where, const std::string& problem) const {
-    throw InputError(file_.string() + ": " + (where.empty() ? "" : where + ": ") + problem);
-  }
-
-  const json& field(const json& object, const std::string& where, const std::string& key) const {
-    const auto it = object.find(key);
-    if (it == object.end()) fail(where, "missing \"" + key + "\"");
-    return *it;
-  }
-
-  std::string text(const json& object, const std::string& where, const std::string& key, bool required) const {
-    if (!required && !object.contains(key)) return "";
-    const json& value = field(object, where, key);
-    if (!value.is_string()) fail(join(where, key), "expected a string, got " + std::string(value.type_name()));
-    return value.get<std::string>();
-  }
-
-  const json& array(const json& object, const std::string& where, const std::string& key) const {
-    const json& value = field(object, where, key);
-    if (!value.is_array()) fail(join(where, key), "expected an array, got " + std::string(value.type_name()));
-    return value;
-  }
-
-  std::size_t count(const json& value, const std::string& where) const {
-    if (!value.is_number_unsigned()) fail(where, "expected a non-negative integer, got " + value.dump());
-    return value.get<std::size_t>();
-  }
-
-  std::vector<std::string> strings(const json& object, const std::string& where, const std::string& key) const {
-    std::vector<std::string> out;
-    if (!object.contains(key)) return out;
-    const json& values = array(object, where, key);
-    for (std::size_t k = 0; k < values.size(); ++k) {
-      if (!values[k].is_string())
-        fail(join(where, key) + "[" + std::to_string(k) + "]", "expected a string, got " + values[k].dump());
-      out.push_back(values[k].get<std::string>());
-    }
-    return out;
-  }
-
-  static std::string join(const std::string& where, const std::string& key) {
-    return where.empty() ? key : where + "." + key;
-  }
-
- private:
-  fs::path file_;
-};
-
-bool valid_tc_id(const std::string& id) {
-  if (id.empty() || id.front() == '.') return false;
-  return std::all_of(id.begin(), id.end(),
-                     [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '_' || c == '-'; });
-}
-
-// A relative path inside the case directory: no root, no "..", no empty components, no backslash.
-bool valid_relative_path(const std::string& path) {
-  if (path.empty() || path.front() == '/' || path.back() == '/' || path.find('\\') != std::string::npos) return false;
-  std::stringstream parts(path);
-  std::string part;
-  while (std::getline(parts, part, '/'))
-    if (part.empty() || part == "." || part == "..") return false;
-  return true;
-}
-
-bool valid_hash(const std::string& hash) {
-  return hash.size() == 64 &&
-         std::all_of(hash.begin(), hash.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
-GoldenTest read_test(const ManifestReader& reader, const json& value, const std::string& where) {
-  if (!value.is_object()) reader.fail(where, "expected an object, got " + std::string(value.type_name()));
-  GoldenTest test;
-  test.tc_id = reader.text(value, where, "tcId", true);
-  if (!valid_tc_id(test.tc_id))
-    reader.fail(where + ".tcId", "\"" + test.tc_id + "\" is not a valid test id (letters, digits, '.', '_', '-')");
-  test.comment = reader.text(value, where, "comment", false);
-  test.flags = reader.strings(value, where, "flags");
-  const json& shape = reader.array(value, where, "shape");
-  if (shape.size() != 2) reader.fail(where + ".shape", "expected [n_q, d_v], got " + shape.dump());
-  test.rows = reader.count(shape[0], where + ".shape[0]");
-  test.cols = reader.count(shape[1], where + ".shape[1]");
-  const json& files = reader.field(value, where, "files");
-  if (!files.is_object()) reader.fail(where + ".files", "expected an object, got " + std::string(files.type_name()));
-  for (const auto& item : files.items()) {
-    const std::string at = where + ".files[\"" + item.key() + "\"]";
-    if (!valid_relative_path(item.key())) reader.fail(at, "expected a relative path inside cases/<tcId>/");
-    if (!item.value().is_string() || !valid_hash(item.value().get<std::string>()))
-      reader.fail(at, "expected a SHA-256 of 64 lowercase hex digits, got " + item.value().dump());
-    test.files[item.key()] = item.value().get<std::string>();
-  }
-  return test;
-}
-
 // Where to look first when a test fails: the conventions the test names, and, when max err <= 2^-7
 // max |T|, precision, since rounding in a lower precision (bf16 at 2^-9, f16 at 2^-12 relative,
 // accumulated) can leave errors of that size; first when max err <= 2^-9 max |T|, the size of one
@@ -301,83 +198,7 @@ long ulp_exponent(double m, BinaryFormat format) {
   return e - (format.precision - 1);
 }
 
-// ---- suite ----------------------------------------------------------------------------------------
-
-GoldenSuite load_golden_suite(const fs::path& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw InputError(dir.string() + ": not a directory (expected a golden suite)");
-  const fs::path file = dir / "manifest.json";
-  const ManifestReader reader(file);
-  if (!fs::is_regular_file(file, ec)) reader.fail("", "cannot read (is " + dir.string() + " a golden suite?)");
-  json doc;
-  try {
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    doc = json::parse(text.str());
-  } catch (const json::exception& error) {
-    std::string what = error.what();
-    std::replace(what.begin(), what.end(), '\n', ' ');
-    reader.fail("", "malformed JSON: " + what);
-  }
-  if (!doc.is_object()) reader.fail("", "the top level must be a JSON object");
-  const std::string format = reader.text(doc, "", "format", true);
-  if (format != kFormat) reader.fail("format", "\"" + format + "\" is not supported; expected \"" + kFormat + "\"");
-
-  GoldenSuite suite;
-  suite.dir = dir;
-  suite.generator = reader.text(doc, "", "generator", false);
-  suite.suite = reader.text(doc, "", "suite", false);
-  suite.notes = reader.text(doc, "", "notes", false);
-  if (doc.contains("shard")) {
-    const json& shard = doc["shard"];
-    if (!shard.is_object()) reader.fail("shard", "expected an object {\"index\", \"count\"}");
-    suite.shard_index = reader.count(reader.field(shard, "shard", "index"), "shard.index");
-    suite.shard_count = reader.count(reader.field(shard, "shard", "count"), "shard.count");
-    if (suite.shard_index >= suite.shard_count) reader.fail("shard", "index must be less than count");
-  }
-  const json& groups = reader.array(doc, "", "testGroups");
-  std::map<std::string, std::string> seen;  // tcId -> where
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    const std::string where = "testGroups[" + std::to_string(g) + "]";
-    const json& group = groups[g];
-    if (!group.is_object()) reader.fail(where, "expected an object");
-    const std::string group_id = reader.text(group, where, "groupId", true);
-    reader.text(group, where, "comment", false);
-    std::vector<std::string> dtypes = reader.strings(group, where, "dtypes");
-    for (const std::string& name : dtypes)
-      if (!parse_grade_dtype(name))
-        reader.fail(where + ".dtypes", "unknown dtype \"" + name + "\" (f64, f32, bf16, f16)");
-    if (!group.contains("dtypes"))
-      for (GradeDtype dtype : kAllDtypes) dtypes.push_back(dtype_name(dtype));
-    const json& tests = reader.array(group, where, "tests");
-    for (std::size_t t = 0; t < tests.size(); ++t) {
-      const std::string at = where + ".tests[" + std::to_string(t) + "]";
-      GoldenTest test = read_test(reader, tests[t], at);
-      test.group_id = group_id;
-      test.dtypes = dtypes;
-      const auto [previous, inserted] = seen.emplace(test.tc_id, at);
-      if (!inserted) reader.fail(at + ".tcId", "\"" + test.tc_id + "\" duplicates " + previous->second);
-      suite.tests.push_back(std::move(test));
-    }
-  }
-  if (doc.contains("numberOfTests")) {
-    const std::size_t declared = reader.count(doc["numberOfTests"], "numberOfTests");
-    if (declared != suite.tests.size())
-      reader.fail("numberOfTests",
-                  std::to_string(declared) + " declared, " + std::to_string(suite.tests.size()) + " tests listed");
-  }
-  // Every listed file must be the one the manifest describes.
-  for (const GoldenTest& test : suite.tests)
-    for (const auto& [relative, expected] : test.files) {
-      const fs::path path = dir / "cases" / test.tc_id / relative;
-      const std::string actual = sha256_file_hex(path);
-      if (actual != expected)
-        throw InputError(path.string() + ": SHA-256 mismatch (manifest " + expected + ", file " + actual +
-                         "); the golden suite was modified or corrupted");
-    }
-  return suite;
-}
+// ---- truth ----------------------------------------------------------------------------------------
 
 CaseTruth load_case_truth(const GoldenSuite& suite, const GoldenTest& test, GradeDtype dtype) {
   const fs::path case_dir = suite.dir / "cases" / test.tc_id;
@@ -728,7 +549,7 @@ std::vector<CaseGrade> grade_directory(const GoldenSuite& suite, const fs::path&
   if (!fs::is_directory(candidate_dir, ec))
     throw InputError(candidate_dir.string() + ": not a directory (expected the candidate outputs <tcId>.npy)");
   std::vector<CaseGrade> grades;
-  for (const GoldenTest& test : suite.tests) {
+  for (const GoldenTest& test : suite.manifest.tests) {
     if (std::find(test.dtypes.begin(), test.dtypes.end(), dtype_name(dtype)) == test.dtypes.end()) {
       CaseGrade grade;
       grade.tc_id = test.tc_id;
