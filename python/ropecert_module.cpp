@@ -1,5 +1,5 @@
 // The Python module `ropecert` (pybind11): certified attention on NumPy arrays, and golden suites
-// (golden.hpp; read through validate.hpp's checked loader) as NumPy arrays. A thin face over the library, like the CLI: every number
+// (golden.hpp; read through golden_manifest.hpp's checked loader) as NumPy arrays. A thin face over the library, like the CLI: every number
 // reaches the library exactly (float16/32/64 arrays are widened to binary64, which holds them), and
 // every bad input becomes a ValueError with a one-line message.
 #include <pybind11/numpy.h>
@@ -22,7 +22,7 @@
 #include "ropecert/npy.hpp"
 #include "ropecert/problem.hpp"
 #include "ropecert/rounding.hpp"
-#include "ropecert/validate.hpp"
+#include "ropecert/golden_manifest.hpp"
 
 namespace py = pybind11;
 namespace fs = std::filesystem;
@@ -338,7 +338,7 @@ py::object load_json(const fs::path& file) {
 py::list load_golden(const std::string& dir) {
   const auto suite = load_golden_suite(dir);  // checks the manifest and the SHA-256 of every file it lists
   py::list tests;
-  for (const auto& test : suite.tests) {
+  for (const auto& test : suite.manifest.tests) {
     const fs::path case_dir = suite.dir / "cases" / test.tc_id;
     py::dict entry;
     entry["tcId"] = test.tc_id;

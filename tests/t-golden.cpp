@@ -3,7 +3,10 @@
 // same command writes the same bytes.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -14,6 +17,7 @@
 #include "ropecert/certified_eval.hpp"
 #include "ropecert/errors.hpp"
 #include "ropecert/golden.hpp"
+#include "ropecert/golden_manifest.hpp"
 #include "ropecert/npy.hpp"
 #include "ropecert/rounding.hpp"
 #include "ropecert/sha256.hpp"
@@ -131,6 +135,101 @@ TEST_CASE("golden: shards merge into the unsharded suite, byte for byte; same co
   CHECK_THROWS_AS(merge_golden(dir / "bad", {dir / "s0", dir / "s1"}, false), InputError);        // shard missing
   CHECK_THROWS_AS(merge_golden(dir / "bad", {dir / "s0", dir / "s0", dir / "s1"}, false), InputError);  // twice
   CHECK_FALSE(fs::exists(dir / "bad"));
+}
+
+TEST_CASE("golden manifest: the byte format, and reading back what was written", "[golden][manifest]") {
+  GoldenManifest m;
+  m.generator = "ropecert 9";
+  m.suite = "smoke";
+  m.notes = "n";
+  m.shard = GoldenShard{1, 3};
+  m.groups = {{"g", "first", {"f64", "f32"}}, {"empty", "no tests", {"f16"}}, {"h", "", {"bf16"}}};
+  m.tests = {{"g-0001", "g", "a", {"causal"}, {"f64", "f32"}, 2, 3, {{"Q.npy", std::string(64, 'a')}}},
+             {"h-0001", "h", "", {}, {"bf16"}, 1, 1, {}}};
+  const std::string text = golden_manifest_text(m);
+  // Keys sorted, indented by two, a final newline; the group without tests is left out.
+  CHECK(text ==
+        "{\n  \"format\": \"ropecert-golden/1\",\n  \"generator\": \"ropecert 9\",\n  \"notes\": \"n\",\n"
+        "  \"numberOfTests\": 2,\n  \"shard\": {\n    \"count\": 3,\n    \"index\": 1\n  },\n  \"suite\": \"smoke\",\n"
+        "  \"testGroups\": [\n    {\n      \"comment\": \"first\",\n      \"dtypes\": [\n        \"f64\",\n"
+        "        \"f32\"\n      ],\n      \"groupId\": \"g\",\n      \"tests\": [\n        {\n"
+        "          \"comment\": \"a\",\n          \"files\": {\n            \"Q.npy\": \"" + std::string(64, 'a') +
+        "\"\n          },\n          \"flags\": [\n            \"causal\"\n          ],\n"
+        "          \"shape\": [\n            2,\n            3\n          ],\n          \"tcId\": \"g-0001\"\n"
+        "        }\n      ]\n    },\n    {\n      \"comment\": \"\",\n      \"dtypes\": [\n        \"bf16\"\n"
+        "      ],\n      \"groupId\": \"h\",\n      \"tests\": [\n        {\n          \"comment\": \"\",\n"
+        "          \"files\": {},\n          \"flags\": [],\n          \"shape\": [\n            1,\n            1\n"
+        "          ],\n          \"tcId\": \"h-0001\"\n        }\n      ]\n    }\n  ]\n}\n");
+  const TempDir dir("golden-manifest");
+  std::ofstream(dir / "manifest.json", std::ios::binary) << text;
+  const GoldenManifest back = read_golden_manifest(dir / "manifest.json");
+  CHECK(golden_manifest_text(back) == text);
+  CHECK(back.shard->index == 1);
+  CHECK(back.shard->count == 3);
+  REQUIRE(back.tests.size() == 2);
+  CHECK(back.tests[1].dtypes == std::vector<std::string>{"bf16"});
+  CHECK(back.tests[0].files == m.tests[0].files);
+  // Without "shard" the writer leaves it out and the reader gives none back.
+  m.shard.reset();
+  std::ofstream(dir / "manifest.json", std::ios::binary) << golden_manifest_text(m);
+  CHECK_FALSE(read_golden_manifest(dir / "manifest.json").shard);
+  // Two groups with one groupId cannot be written back group by group: refused.
+  nlohmann::json doc = nlohmann::json::parse(text);
+  doc["testGroups"][1]["groupId"] = "g";
+  std::ofstream(dir / "manifest.json", std::ios::binary) << doc.dump();
+  CHECK_THROWS_WITH(read_golden_manifest(dir / "manifest.json"),
+                    Catch::Matchers::Contains("testGroups[1].groupId: \"g\" duplicates testGroups[0]"));
+}
+
+TEST_CASE("golden merge refuses bad shards with one line, exit 2 (issue 9, item 7)", "[golden][merge][cli]") {
+  const TempDir dir("golden-merge");
+  write_golden(dir / "s0", GoldenSuiteKind::smoke, GoldenShard{0, 2}, false, EvalOptions{}, {});
+  write_golden(dir / "s1", GoldenSuiteKind::smoke, GoldenShard{1, 2}, false, EvalOptions{}, {});
+  const nlohmann::json manifest1 = nlohmann::json::parse(read_file(dir / "s1" / "manifest.json"));
+  const std::string first_id = manifest1["testGroups"][0]["tests"][0]["tcId"].get<std::string>();
+  // Copies s1 to `name`, applies `edit` to the copy, merges s0 with it: exit 2, one line with `phrase`.
+  const auto refused = [&](const std::string& name, const std::function<void(const fs::path&)>& edit,
+                           const std::string& phrase) {
+    fs::copy(dir / "s1", dir / name, fs::copy_options::recursive);
+    edit(dir / name);
+    const fs::path out = dir / ("merged-" + name);
+    const auto r = run_cli({"golden", "merge", "--out", out.string(), (dir / "s0").string(), (dir / name).string()});
+    INFO(name << "\n" << r.out << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK(r.err.rfind("ropecert: error: ", 0) == 0);
+    CHECK(r.err.find(phrase) != std::string::npos);
+    CHECK_FALSE(fs::exists(out));
+  };
+  const auto edit_manifest = [](const std::function<void(nlohmann::json&)>& change) {
+    return [change](const fs::path& shard) {
+      nlohmann::json m = nlohmann::json::parse(read_file(shard / "manifest.json"));
+      change(m);
+      std::ofstream(shard / "manifest.json", std::ios::binary) << m.dump(2) << "\n";
+    };
+  };
+  refused("no-shard", edit_manifest([](nlohmann::json& m) { m.erase("shard"); }), "missing \"shard\"");
+  refused("bad-shard", edit_manifest([](nlohmann::json& m) { m["shard"] = "1/2"; }), "shard");
+  refused("suite", edit_manifest([](nlohmann::json& m) { m["suite"] = "huge"; }), "unknown suite \"huge\"");
+  // A case file changed after the shard was written, its manifest untouched: the hash must catch it.
+  refused("tampered",
+          [&](const fs::path& shard) {
+            std::ofstream(shard / "cases" / first_id / "expected" / "T.npy", std::ios::binary | std::ios::app) << ' ';
+          },
+          "SHA-256 mismatch");
+  refused("removed", [&](const fs::path& shard) { fs::remove(shard / "cases" / first_id / "Q.npy"); },
+          "Q.npy: cannot read");
+  // An unknown suite in every shard is refused too (it used to become the default suite).
+  fs::copy(dir / "s0", dir / "s0-huge", fs::copy_options::recursive);
+  edit_manifest([](nlohmann::json& m) { m["suite"] = "huge"; })(dir / "s0-huge");
+  fs::copy(dir / "s1", dir / "s1-huge", fs::copy_options::recursive);
+  edit_manifest([](nlohmann::json& m) { m["suite"] = "huge"; })(dir / "s1-huge");
+  CHECK_THROWS_WITH(merge_golden(dir / "huge", {dir / "s0-huge", dir / "s1-huge"}, false),
+                    Catch::Matchers::Contains("unknown suite \"huge\""));
+  CHECK_FALSE(fs::exists(dir / "huge"));
+  // The untouched shards still merge.
+  merge_golden(dir / "merged", {dir / "s0", dir / "s1"}, false);
+  CHECK(fs::exists(dir / "merged" / "manifest.json"));
 }
 
 TEST_CASE("golden: the command line", "[golden][cli]") {

@@ -59,15 +59,12 @@ int command_golden(int argc, char** argv) {
   }
   if (!args.positionals.empty()) throw InputError("golden: unexpected argument '" + args.positionals.front() + "'");
   const std::string suite_name = args.value_or("--suite", "default");
-  if (suite_name != "smoke" && suite_name != "default" && suite_name != "stress")
-    throw InputError("--suite: expected smoke, default or stress, got '" + suite_name + "'");
-  const GoldenSuiteKind suite = suite_name == "smoke"    ? GoldenSuiteKind::smoke
-                            : suite_name == "stress" ? GoldenSuiteKind::stress
-                                                     : GoldenSuiteKind::default_suite;
+  const std::optional<GoldenSuiteKind> suite = parse_golden_suite_kind(suite_name);
+  if (!suite) throw InputError("--suite: expected smoke, default or stress, got '" + suite_name + "'");
   const GoldenShard shard = args.has("--shard") ? parse_shard(args.value_or("--shard", "")) : GoldenShard{};
   EvalOptions options;
   options.threads = static_cast<unsigned>(args.integer_or("--threads", 0, 0, 1024));
-  write_golden(out, suite, shard, args.has("--force"), options,
+  write_golden(out, *suite, shard, args.has("--force"), options,
                [](std::size_t done, std::size_t total, const std::string& id) {
                  std::cerr << "golden: " << done << "/" << total << " " << id << '\n';
                });

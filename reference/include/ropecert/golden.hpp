@@ -2,7 +2,7 @@
 // real models, each with its certified expected outputs, for other implementations to load.
 //
 // Layout of a suite directory DIR:
-//   DIR/manifest.json
+//   DIR/manifest.json                                          golden_manifest.hpp
 //   DIR/cases/<tcId>/case.json, Q.npy, K.npy, V.npy, [W.npy]   the case (case_io.hpp), float64
 //   DIR/cases/<tcId>/Q_f32.npy, K_f32.npy, V_f32.npy            the same values in float32
 //   DIR/cases/<tcId>/expected/T.npy, T_f32.npy, T_f16.npy (binary16, '<f2'), T_bf16.npy (bfloat16 bit
@@ -10,25 +10,28 @@
 //   DIR/cases/<tcId>/expected/surrogate_T.npy, surrogate.json   (flag "surrogate") RN64 of the exact
 //       surrogate T~ of the fast algorithm at the stated (g, R)
 // Every input value is a bfloat16 number (at most 8 significant bits, within bfloat16's and binary16's
-// normal range), so kernels in every dtype see the same numbers. manifest.json:
-//   {"format": "ropecert-golden/1", "generator": "ropecert <version>", "suite": S,
-//    "shard": {"index": I, "count": N}, "numberOfTests": k, "notes": "...",
-//    "testGroups": [{"groupId", "comment", "dtypes": ["f64", "f32", "bf16", "f16"],
-//                    "tests": [{"tcId", "comment", "flags": [...], "shape": [n_q, d_v],
-//                               "files": {"<path relative to cases/<tcId>/>": "<sha256 hex>", ...}}]}]}
+// normal range), so kernels in every dtype see the same numbers.
 #pragma once
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "ropecert/certified_eval.hpp"
+#include "ropecert/golden_manifest.hpp"
 #include "ropecert/problem.hpp"
 
 namespace ropecert {
 
 enum class GoldenSuiteKind { smoke, default_suite, stress };
+
+// "smoke", "default", "stress": the manifest's "suite" and the --suite value.
+const char* golden_suite_name(GoldenSuiteKind suite);
+
+// The suite named `name` (golden_suite_name), std::nullopt for any other string.
+std::optional<GoldenSuiteKind> parse_golden_suite_kind(const std::string& name);
 
 struct SuiteTest {
   std::string tc_id;  // "<groupId>-<4 digits>", unique in the suite
@@ -49,14 +52,7 @@ struct SuiteGroup {
 // n up to 1024; stress: default plus n >= 8192.
 std::vector<SuiteGroup> golden_suite(GoldenSuiteKind suite);
 
-// The tests of shard `index` of `count`: the k-th test of the suite (counting across groups) belongs
-// to shard k mod count, so shards are disjoint and together are the suite.
-struct GoldenShard {
-  std::size_t index = 0;
-  std::size_t count = 1;
-};
-
-// Writes the shard of the suite into `out` (created atomically, refused if it exists and is not empty
+// Writes the shard of the suite (GoldenShard: shards are disjoint and together are the suite) into `out` (created atomically, refused if it exists and is not empty
 // unless `replace`). Every expected output is decided (the generator stops with an error otherwise).
 // `progress(done, total, tcId)` is called after each case. Same arguments, byte-identical files.
 void write_golden(const std::filesystem::path& out, GoldenSuiteKind suite, GoldenShard shard, bool replace,
@@ -64,7 +60,9 @@ void write_golden(const std::filesystem::path& out, GoldenSuiteKind suite, Golde
 
 // Merges shard directories written by write_golden (same suite and generator, shard indices 0 .. N-1
 // each exactly once) into `out` (atomically): the result is byte-identical to the unsharded suite.
-// Throws InputError naming the shard and the problem otherwise.
+// Only the files a shard's manifest lists are copied, each checked against its SHA-256.
+// Throws InputError, one line naming the shard's manifest or file and the problem (a missing "shard",
+// an unknown suite, a SHA-256 mismatch, ...), otherwise; nothing is written then.
 void merge_golden(const std::filesystem::path& out, const std::vector<std::filesystem::path>& shards, bool replace);
 
 }  // namespace ropecert

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <iomanip>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -24,8 +25,6 @@ namespace ropecert {
 namespace fs = std::filesystem;
 
 namespace {
-
-const char* const golden_format = "ropecert-golden/1";
 
 std::uint64_t fnv1a(const std::string& text) {
   std::uint64_t hash = 14695981039346656037ull;
@@ -309,8 +308,8 @@ void add_value_groups(SuiteBuilder& b, bool smoke) {
 // The surrogate's eps, fixed for the suite.
 const char* const surrogate_eps = "1/1000";
 
-// Writes one test's files into `dir` (empty) and returns the "files" object (path -> sha256).
-nlohmann::json write_test(const SuiteTest& test, const fs::path& dir, const EvalOptions& options) {
+// Writes one test's files into `dir` (empty) and returns its files: path -> SHA-256.
+std::map<std::string, std::string> write_test(const SuiteTest& test, const fs::path& dir, const EvalOptions& options) {
   save_case(test.problem, dir);
   write_npy_float32(dir / "Q_f32.npy", {test.problem.Q.rows, test.problem.Q.cols}, test.problem.Q.values);
   write_npy_float32(dir / "K_f32.npy", {test.problem.K.rows, test.problem.K.cols}, test.problem.K.values);
@@ -352,54 +351,48 @@ nlohmann::json write_test(const SuiteTest& test, const fs::path& dir, const Eval
                                    {"values", "surrogate_T.npy is RN64 of the exact surrogate T~"}};
     write_text_file(dir / "expected" / "surrogate.json", surrogate.dump(2) + "\n");
   }
-  nlohmann::json files = nlohmann::json::object();
+  std::map<std::string, std::string> files;
   for (const fs::directory_entry& entry : fs::recursive_directory_iterator(dir))
     if (entry.is_regular_file()) files[fs::relative(entry.path(), dir).generic_string()] = sha256_file_hex(entry.path());
   return files;
 }
 
-nlohmann::json test_json(const SuiteTest& test, const nlohmann::json& files) {
-  return {{"tcId", test.tc_id},
-          {"comment", test.comment},
-          {"flags", test.flags},
-          {"shape", {test.problem.n_q(), test.problem.d_v()}},
-          {"files", files}};
-}
-
-const char* suite_name(GoldenSuiteKind suite) {
-  return suite == GoldenSuiteKind::smoke ? "smoke" : suite == GoldenSuiteKind::stress ? "stress" : "default";
-}
-
-// The manifest, with the groups in suite order and only the tests present in `tests` (tcId -> entry).
-nlohmann::json manifest_json(GoldenSuiteKind suite, GoldenShard shard, const std::vector<SuiteGroup>& groups,
-                             const std::map<std::string, nlohmann::json>& tests) {
-  nlohmann::json test_groups = nlohmann::json::array();
+// The manifest of `shard` of `suite`: the groups and tests of the suite definition, in its order, with
+// the files of the tests in `files` (tcId -> path -> SHA-256) only.
+GoldenManifest suite_manifest(GoldenSuiteKind suite, GoldenShard shard, const std::vector<SuiteGroup>& groups,
+                              const std::map<std::string, std::map<std::string, std::string>>& files) {
+  GoldenManifest manifest;
+  manifest.generator = std::string("ropecert ") + ROPECERT_VERSION;
+  manifest.suite = golden_suite_name(suite);
+  manifest.shard = shard;
+  manifest.notes =
+      "Inputs: case.json + float64 .npy (the values are bfloat16 numbers, so *_f32.npy and any dtype hold them "
+      "exactly). expected/: T.npy, T_f32.npy, T_f16.npy ('<f2') are RN64, RN32, RN16 of the exact output; "
+      "T_bf16.npy holds the bfloat16 bit patterns of RN_bf16(T) as uint16 ('<u2'); T_lo.npy <= T <= T_hi.npy "
+      "is a rigorous enclosure; surrogate_T.npy (flag surrogate) is RN64 of the fast algorithm's exact "
+      "surrogate at the (g, R) of surrogate.json. files: SHA-256 of every file, paths relative to "
+      "cases/<tcId>/.";
   for (const SuiteGroup& group : groups) {
-    nlohmann::json entries = nlohmann::json::array();
+    manifest.groups.push_back({group.id, group.comment, {"f64", "f32", "bf16", "f16"}});
     for (const SuiteTest& test : group.tests)
-      if (const auto it = tests.find(test.tc_id); it != tests.end()) entries.push_back(it->second);
-    if (entries.empty()) continue;
-    test_groups.push_back({{"groupId", group.id},
-                           {"comment", group.comment},
-                           {"dtypes", {"f64", "f32", "bf16", "f16"}},
-                           {"tests", entries}});
+      if (const auto it = files.find(test.tc_id); it != files.end())
+        manifest.tests.push_back({test.tc_id, group.id, test.comment, test.flags, manifest.groups.back().dtypes,
+                                  test.problem.n_q(), test.problem.d_v(), it->second});
   }
-  return {{"format", golden_format},
-          {"generator", std::string("ropecert ") + ROPECERT_VERSION},
-          {"suite", suite_name(suite)},
-          {"shard", {{"index", shard.index}, {"count", shard.count}}},
-          {"numberOfTests", tests.size()},
-          {"notes",
-           "Inputs: case.json + float64 .npy (the values are bfloat16 numbers, so *_f32.npy and any dtype hold them "
-           "exactly). expected/: T.npy, T_f32.npy, T_f16.npy ('<f2') are RN64, RN32, RN16 of the exact output; "
-           "T_bf16.npy holds the bfloat16 bit patterns of RN_bf16(T) as uint16 ('<u2'); T_lo.npy <= T <= T_hi.npy "
-           "is a rigorous enclosure; surrogate_T.npy (flag surrogate) is RN64 of the fast algorithm's exact "
-           "surrogate at the (g, R) of surrogate.json. files: SHA-256 of every file, paths relative to "
-           "cases/<tcId>/."},
-          {"testGroups", test_groups}};
+  return manifest;
 }
 
 }  // namespace
+
+const char* golden_suite_name(GoldenSuiteKind suite) {
+  return suite == GoldenSuiteKind::smoke ? "smoke" : suite == GoldenSuiteKind::stress ? "stress" : "default";
+}
+
+std::optional<GoldenSuiteKind> parse_golden_suite_kind(const std::string& name) {
+  for (GoldenSuiteKind suite : {GoldenSuiteKind::smoke, GoldenSuiteKind::default_suite, GoldenSuiteKind::stress})
+    if (name == golden_suite_name(suite)) return suite;
+  return std::nullopt;
+}
 
 std::vector<SuiteGroup> golden_suite(GoldenSuiteKind suite) {
   SuiteBuilder builder;
@@ -425,65 +418,66 @@ void write_golden(const fs::path& out, GoldenSuiteKind suite, GoldenShard shard,
       if (k++ % shard.count == shard.index) mine.push_back(&test);
   AtomicOutputDir dir(out, replace);
   fs::create_directory(dir.staging() / "cases");
-  std::map<std::string, nlohmann::json> tests;
+  std::map<std::string, std::map<std::string, std::string>> files;
   for (std::size_t t = 0; t < mine.size(); ++t) {
     const fs::path case_dir = dir.staging() / "cases" / mine[t]->tc_id;
     fs::create_directory(case_dir);
-    tests[mine[t]->tc_id] = test_json(*mine[t], write_test(*mine[t], case_dir, options));
+    files[mine[t]->tc_id] = write_test(*mine[t], case_dir, options);
     if (progress) progress(t + 1, mine.size(), mine[t]->tc_id);
   }
-  write_text_file(dir.staging() / "manifest.json", manifest_json(suite, shard, groups, tests).dump(2) + "\n");
+  write_text_file(dir.staging() / "manifest.json", golden_manifest_text(suite_manifest(suite, shard, groups, files)));
   dir.commit();
 }
 
 void merge_golden(const fs::path& out, const std::vector<fs::path>& shards, bool replace) {
   if (shards.empty()) throw InputError("golden merge: no shard directories given");
-  std::string suite;
-  std::size_t count = 0;
+  std::optional<GoldenManifest> first;
   std::set<std::size_t> seen;
-  std::map<std::string, nlohmann::json> tests;
-  std::map<std::string, fs::path> source;
+  std::map<std::string, std::map<std::string, std::string>> files;  // tcId -> path -> SHA-256
+  std::map<std::string, fs::path> source;                           // tcId -> the shard's case directory
   for (const fs::path& shard : shards) {
     const fs::path manifest_path = shard / "manifest.json";
-    nlohmann::json manifest;
-    try {
-      manifest = nlohmann::json::parse(read_text_file(manifest_path));
-    } catch (const nlohmann::json::exception& error) {
-      throw InputError(manifest_path.string() + ": not valid JSON: " + error.what());
+    const auto refuse = [&](const std::string& problem) { throw InputError(manifest_path.string() + ": " + problem); };
+    const GoldenManifest manifest = read_golden_manifest(manifest_path);
+    if (manifest.generator != std::string("ropecert ") + ROPECERT_VERSION) refuse("written by another generator version");
+    if (!parse_golden_suite_kind(manifest.suite))
+      refuse("unknown suite \"" + manifest.suite + "\" (smoke, default, stress)");
+    if (!manifest.shard) refuse("missing \"shard\" (not written by ropecert golden)");
+    if (!first) first = manifest;
+    if (manifest.suite != first->suite || manifest.shard->count != first->shard->count)
+      refuse("suite or shard count differs from the first shard");
+    if (!seen.insert(manifest.shard->index).second)
+      refuse("shard " + std::to_string(manifest.shard->index) + " given twice");
+    for (const GoldenTest& test : manifest.tests) {
+      if (!files.emplace(test.tc_id, test.files).second) refuse("test " + test.tc_id + " is also in another shard");
+      source[test.tc_id] = shard / "cases" / test.tc_id;
     }
-    if (manifest.value("format", "") != golden_format)
-      throw InputError(manifest_path.string() + ": not a " + std::string(golden_format) + " manifest");
-    if (manifest.value("generator", "") != std::string("ropecert ") + ROPECERT_VERSION)
-      throw InputError(manifest_path.string() + ": written by another generator version");
-    const std::string shard_suite = manifest.value("suite", "");
-    const std::size_t shard_count = manifest["shard"].value("count", std::size_t(0));
-    const std::size_t shard_index = manifest["shard"].value("index", std::size_t(0));
-    if (suite.empty()) suite = shard_suite, count = shard_count;
-    if (shard_suite != suite || shard_count != count)
-      throw InputError(manifest_path.string() + ": suite or shard count differs from the first shard");
-    if (!seen.insert(shard_index).second)
-      throw InputError(manifest_path.string() + ": shard " + std::to_string(shard_index) + " given twice");
-    for (const nlohmann::json& group : manifest["testGroups"])
-      for (const nlohmann::json& test : group["tests"]) {
-        const std::string id = test["tcId"].get<std::string>();
-        tests[id] = test;
-        source[id] = shard / "cases" / id;
-      }
   }
-  if (seen.size() != count)
-    throw InputError("golden merge: " + std::to_string(seen.size()) + " of " + std::to_string(count) + " shards given");
-  const GoldenSuiteKind which = suite == "smoke" ? GoldenSuiteKind::smoke : suite == "stress" ? GoldenSuiteKind::stress
-                                                                                        : GoldenSuiteKind::default_suite;
+  if (seen.size() != first->shard->count)
+    throw InputError("golden merge: " + std::to_string(seen.size()) + " of " + std::to_string(first->shard->count) +
+                     " shards given");
+  const GoldenSuiteKind which = *parse_golden_suite_kind(first->suite);
   const std::vector<SuiteGroup> groups = golden_suite(which);
-  std::size_t expected = 0;
-  for (const SuiteGroup& group : groups) expected += group.tests.size();
-  if (tests.size() != expected)
-    throw InputError("golden merge: the shards hold " + std::to_string(tests.size()) + " of the suite's " +
-                     std::to_string(expected) + " tests");
+  std::set<std::string> expected;
+  for (const SuiteGroup& group : groups)
+    for (const SuiteTest& test : group.tests) expected.insert(test.tc_id);
+  for (const auto& [id, listed] : files)
+    if (!expected.count(id)) throw InputError("golden merge: test " + id + " is not in the " + first->suite + " suite");
+  if (files.size() != expected.size())
+    throw InputError("golden merge: the shards hold " + std::to_string(files.size()) + " of the suite's " +
+                     std::to_string(expected.size()) + " tests");
   AtomicOutputDir dir(out, replace);
   fs::create_directory(dir.staging() / "cases");
-  for (const auto& [id, from] : source) fs::copy(from, dir.staging() / "cases" / id, fs::copy_options::recursive);
-  write_text_file(dir.staging() / "manifest.json", manifest_json(which, GoldenShard{0, 1}, groups, tests).dump(2) + "\n");
+  // Only the listed files are copied, each checked against its SHA-256 in the bytes that are written.
+  for (const auto& [id, listed] : files)
+    for (const auto& [relative, hash] : listed) {
+      const fs::path to = dir.staging() / "cases" / id / relative;
+      const std::string bytes = read_verified_file(source[id] / relative, hash);
+      fs::create_directories(to.parent_path());
+      write_text_file(to, bytes);
+    }
+  write_text_file(dir.staging() / "manifest.json",
+                  golden_manifest_text(suite_manifest(which, GoldenShard{0, 1}, groups, files)));
   dir.commit();
 }
 

@@ -1,0 +1,17 @@
+// How the validator writes numbers in its messages.
+#pragma once
+#include <cstddef>
+#include <string>
+
+namespace ropecert {
+
+// x with 17 significant digits ("%.17g"): reads back as x.
+std::string number_text(double x);
+
+// x in printf `format` ("%g": 6 significant digits), for people.
+std::string short_number_text(double x, const char* format = "%g");
+
+// "(row, col)" of the flat C-order index `flat` in rows of `cols` entries ("(0, 0)" when cols is 0).
+std::string index_text(std::size_t flat, std::size_t cols);
+
+}  // namespace ropecert
