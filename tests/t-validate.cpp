@@ -356,6 +356,49 @@ TEST_CASE("grade_candidate certifies a pass for every T in a wide enclosure", "[
   CHECK(grade_candidate(test, truth, c, GradeDtype::f64, rel).verdict == Verdict::pass);
 }
 
+TEST_CASE("closer_of says closer only when it holds for every T in the enclosures", "[validate][grade][against]") {
+  // T in [1, 2]. a = 1.5 has max |a - T| <= 0.5, b = 1.6 at most 0.6: a smaller upper bound, but at T = 2
+  // b is the closer one, so neither is proven closer (comparing the upper bounds said "a").
+  GoldenTest test;
+  test.tc_id = "wide";
+  test.rows = 1;
+  test.cols = 1;
+  CaseTruth truth;
+  truth.lo = {1.0};
+  truth.hi = {2.0};
+  truth.t64 = truth.rounded = {1.5};
+  Candidate a, b;
+  a.present = b.present = true;
+  a.shape = b.shape = {1, 1};
+  a.values = {1.5};
+  b.values = {1.6};
+  const Policy policy = parse_policy("torch", GradeDtype::f64);
+  CaseGrade ga = grade_candidate(test, truth, a, GradeDtype::f64, policy);
+  CaseGrade gb = grade_candidate(test, truth, b, GradeDtype::f64, policy);
+  CHECK(ga.min_max_abs_error == 0.0);  // both candidates lie in the enclosure
+  CHECK(gb.min_max_abs_error == 0.0);
+  CHECK(closer_of(ga, gb) == Closer::undecided);
+  CHECK(closer_of(gb, ga) == Closer::undecided);
+  // b = 2.75 is at least 0.75 from every T; a at most 0.5: a is provably closer, in either order.
+  b.values = {2.75};
+  gb = grade_candidate(test, truth, b, GradeDtype::f64, policy);
+  CHECK(gb.min_max_abs_error == 0.75);
+  CHECK(gb.max_abs_error == 1.75);
+  CHECK(closer_of(ga, gb) == Closer::first);
+  CHECK(closer_of(gb, ga) == Closer::second);
+  // Equal bounds do not separate: b at distance 0.5 below the enclosure against a's upper bound 0.5.
+  b.values = {0.5};
+  gb = grade_candidate(test, truth, b, GradeDtype::f64, policy);
+  CHECK(gb.min_max_abs_error == 0.5);
+  CHECK(closer_of(ga, gb) == Closer::undecided);
+  // A missing candidate has infinite bounds: any graded one is closer; two missing ones are undecided.
+  Candidate missing;
+  const CaseGrade gm = grade_candidate(test, truth, missing, GradeDtype::f64, policy);
+  CHECK(closer_of(ga, gm) == Closer::first);
+  CHECK(closer_of(gm, ga) == Closer::second);
+  CHECK(closer_of(gm, gm) == Closer::undecided);
+}
+
 TEST_CASE("ratio:K compares with a lower bound of the reference error (issue 9, item 3)", "[validate][grade][ratio]") {
   // T = 1/3 in [RD64, RU64] = [RN64(1/3), RN64(1/3) + ulp]. The candidate RN64(1/3) + ulp is 2/3 ulp from T,
   // twice the error 1/3 ulp of RN64(1/3): ratio:1 must fail. An upper bound of the reference error
@@ -714,7 +757,7 @@ TEST_CASE("validate --json writes the per-case results", "[validate][cli][json]"
                    "directory does not exist");
 }
 
-TEST_CASE("validate --against says which candidate is closer to the truth", "[validate][cli][against]") {
+TEST_CASE("validate --against says which candidate is provably closer to the truth", "[validate][cli][against]") {
   TempDir dir("validate");
   const std::vector<TestSpec> tests = basic_tests();
   write_golden(dir / "golden", tests);
@@ -727,26 +770,26 @@ TEST_CASE("validate --against says which candidate is closer to the truth", "[va
                          {"--against", (dir / "mixed").string(), "--json", (dir / "a.json").string()});
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);  // the exit code is that of --candidate
-  CHECK_THAT(r.out, Contains("closer: candidate in 1, other in 1, tie in 0"));
+  CHECK_THAT(r.out, Contains("closer: candidate in 1, other in 1, undecided in 0"));
   json report = json::parse(read_file(dir / "a.json"));
   CHECK(json_case(report, "basic-0001")["closer"] == "candidate");
   CHECK(json_case(report, "basic-0002")["closer"] == "other");
   CHECK(json_case(report, "basic-0001")["against"]["verdict"] == "fail");
   CHECK(report["against"]["candidate_closer"] == 1);
   CHECK(report["against"]["other_closer"] == 1);
-  CHECK(report["against"]["ties"] == 0);
+  CHECK(report["against"]["undecided"] == 0);
 
   r = validate(dir / "golden", dir / "mixed", {"--against", (dir / "good").string()});
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.out, Contains("closer: candidate in 1, other in 1, tie in 0"));
+  CHECK_THAT(r.out, Contains("closer: candidate in 1, other in 1, undecided in 0"));
 
   r = validate(dir / "golden", dir / "good", {"--against", (dir / "good").string()});
-  CHECK_THAT(r.out, Contains("closer: candidate in 0, other in 0, tie in 2"));
+  CHECK_THAT(r.out, Contains("closer: candidate in 0, other in 0, undecided in 2"));
 
   fs::create_directories(dir / "empty");
   r = validate(dir / "golden", dir / "good", {"--against", (dir / "empty").string()});
   CHECK(r.exit_code == 0);
-  CHECK_THAT(r.out, Contains("closer: candidate in 2, other in 0, tie in 0"));
+  CHECK_THAT(r.out, Contains("closer: candidate in 2, other in 0, undecided in 0"));
   expect_bad_input(validate(dir / "golden", dir / "good", {"--against", (dir / "absent").string()}),
                    "absent: not a directory");
 }

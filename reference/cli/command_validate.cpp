@@ -26,7 +26,7 @@ const std::vector<OptionSpec> validate_options{
     {"--dtype", "D", "f64, f32 (default), bf16 or f16: tolerances, ulps and the rounded reference"},
     {"--policy", "P", "torch (default), ulp:N, abs:X,rel:Y or ratio:K (see above)"},
     {"--json", "FILE", "also write the results as JSON (atomically)"},
-    {"--against", "DIR", "grade a second candidate directory and say which is closer to the truth"},
+    {"--against", "DIR", "grade a second candidate directory and say which is provably closer to the truth"},
     {"--help", "", "show this help"},
 };
 
@@ -104,7 +104,7 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
 }
 
 const char* closer_name(Closer closer) {
-  return closer == Closer::first ? "candidate" : closer == Closer::second ? "other" : "tie";
+  return closer == Closer::first ? "candidate" : closer == Closer::second ? "other" : "undecided";
 }
 
 std::string lowercase(std::string s) {
@@ -225,7 +225,8 @@ int command_validate(int argc, char** argv) {
   std::size_t closer_counts[3] = {0, 0, 0};  // candidate, other, tie
   if (!others.empty()) {
     std::cout << "\nagainst " << args.value_or("--against", "")
-              << ": which output is closer to the truth (smaller max abs error)\n";
+              << ": which output is provably closer to the truth (its max abs error below the other's for every T in\n"
+                 "the enclosures; undecided when the enclosures cannot separate them)\n";
     std::vector<std::vector<std::string>> against_rows{
         {"tcId", "candidate max abs", "other max abs", "candidate", "other", "closer"}};
     for (std::size_t k = 0; k < grades.size(); ++k) {
@@ -236,7 +237,7 @@ int command_validate(int argc, char** argv) {
                               verdict_name(others[k].verdict), closer_name(closer)});
     }
     print_table(std::cout, against_rows);
-    std::cout << "closer: candidate in " << closer_counts[0] << ", other in " << closer_counts[1] << ", tie in "
+    std::cout << "closer: candidate in " << closer_counts[0] << ", other in " << closer_counts[1] << ", undecided in "
               << closer_counts[2] << '\n';
   }
 
@@ -264,7 +265,7 @@ int command_validate(int argc, char** argv) {
       report["against"] = {{"dir", args.value_or("--against", "")},
                            {"candidate_closer", closer_counts[0]},
                            {"other_closer", closer_counts[1]},
-                           {"ties", closer_counts[2]}};
+                           {"undecided", closer_counts[2]}};
     write_file_atomically(json_path, report.dump(2) + "\n");
   }
   return all_passed ? exit_ok : exit_some_failed;

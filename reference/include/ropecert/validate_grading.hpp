@@ -32,6 +32,7 @@ struct CaseGrade {
   bool graded = false;                  // values were compared (false: missing, skipped, unusable, wrong shape)
   std::string message;                  // why it fails / is skipped ("" when it passes)
   double max_abs_error = 0;             // max err (>= max |c - T|); +inf when there is no usable candidate
+  double min_max_abs_error = 0;         // max RD(dist(c, [lo, hi])) (<= max |c - T|); +inf likewise
   std::optional<double> max_rel_error;  // max RU(err / |T64|) over entries with T64 != 0
   double normwise_ulps = 0;             // RU(max err / ulp_dtype(max |T|)), ulp from a lower bound of max |T|
   double reference_error = 0;           // a lower bound of max |RN_dtype(T) - T| (what ratio:K compares with)
@@ -62,9 +63,12 @@ double error_bound(double c, double lo, double hi);
 CaseGrade grade_candidate(const GoldenTest& test, const CaseTruth& truth, const Candidate& candidate, GradeDtype dtype,
                           const Policy& policy);
 
-// Which of two grades of the same test is closer to the truth: the smaller max_abs_error (an absent or
-// unusable candidate counts as +inf); equal errors are a tie.
-enum class Closer { first, second, tie };
+// Which of two grades of the same test is provably closer to the truth in max abs error, for every T in
+// the enclosures: first when first.max_abs_error < second.min_max_abs_error (an upper bound of one below a
+// lower bound of the other; proofs-notes/12-validation-policies.md, Lemma 6), second symmetrically;
+// undecided otherwise (equal outputs, or errors the enclosures cannot separate). An absent or unusable
+// candidate has both bounds +inf, so any graded candidate is closer; two of them are undecided.
+enum class Closer { first, second, undecided };
 Closer closer_of(const CaseGrade& first, const CaseGrade& second);
 
 // Grades every test of `suite` with the candidate file <candidate_dir>/<tcId>.npy. Tests whose group

@@ -48,6 +48,7 @@ CaseGrade grade_candidate(const GoldenTest& test, const CaseTruth& truth, const 
   grade.comment = test.comment;
   grade.entries = test.rows * test.cols;
   grade.max_abs_error = kInf;
+  grade.min_max_abs_error = kInf;
   grade.normwise_ulps = kInf;
   if (!candidate.present) {
     grade.verdict = Verdict::missing;
@@ -70,10 +71,11 @@ CaseGrade grade_candidate(const GoldenTest& test, const CaseTruth& truth, const 
   // max |RN_dtype(T) - T| (proofs-notes/12-validation-policies.md, Lemma 2).
   const std::size_t n = grade.entries;
   std::vector<double> err(n);
-  double max_err = 0, max_magnitude = 0, reference = 0;
+  double max_err = 0, min_max_err = 0, max_magnitude = 0, reference = 0;
   for (std::size_t k = 0; k < n; ++k) {
     err[k] = error_bound(candidate.values[k], truth.lo[k], truth.hi[k]);
     max_err = std::max(max_err, err[k]);
+    min_max_err = std::max(min_max_err, distance_down(candidate.values[k], truth.lo[k], truth.hi[k]));
     max_magnitude = std::max(max_magnitude, magnitude_lower(truth.lo[k], truth.hi[k]));
     reference = std::max(reference, distance_down(truth.rounded[k], truth.lo[k], truth.hi[k]));
     if (truth.t64[k] != 0) {
@@ -83,6 +85,7 @@ CaseGrade grade_candidate(const GoldenTest& test, const CaseTruth& truth, const 
   }
   const long u = ulp_exponent(max_magnitude, format_of(dtype));
   grade.max_abs_error = max_err;
+  grade.min_max_abs_error = min_max_err;
   grade.normwise_ulps = scaled_up(max_err, -u);
   grade.reference_error = reference;
 
@@ -147,9 +150,9 @@ CaseGrade grade_candidate(const GoldenTest& test, const CaseTruth& truth, const 
 }
 
 Closer closer_of(const CaseGrade& first, const CaseGrade& second) {
-  const double a = first.graded ? first.max_abs_error : kInf;
-  const double b = second.graded ? second.max_abs_error : kInf;
-  return a < b ? Closer::first : b < a ? Closer::second : Closer::tie;
+  if (first.max_abs_error < second.min_max_abs_error) return Closer::first;
+  if (second.max_abs_error < first.min_max_abs_error) return Closer::second;
+  return Closer::undecided;
 }
 
 std::vector<CaseGrade> grade_directory(const GoldenSuite& suite, const fs::path& candidate_dir, GradeDtype dtype,
