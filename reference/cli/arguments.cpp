@@ -1,6 +1,7 @@
 #include "arguments.hpp"
 
 #include <algorithm>
+#include <iostream>
 #include <sstream>
 
 #include "ropecert/errors.hpp"
@@ -69,6 +70,35 @@ std::string describe_options(const std::vector<OptionSpec>& specs) {
     text << left << spec.help << '\n';
   }
   return text.str();
+}
+
+std::optional<ParsedArguments> parse_command(int argc, char** argv, const CommandSpec& spec) {
+  std::vector<OptionSpec> options = spec.options;
+  options.push_back({"--help", "", "show this help"});
+  const int words = 1 + static_cast<int>(std::count(spec.name.begin(), spec.name.end(), ' '));
+  const ParsedArguments args = parse_arguments(argc, argv, words, options);
+  if (args.has("--help")) {
+    std::cout << spec.help << describe_options(options);
+    return std::nullopt;
+  }
+  const std::string see = " (see ropecert " + spec.name + " --help)";
+  const std::size_t count = args.positionals.size();
+  if (count > spec.max_positionals && spec.max_positionals == 0)
+    throw InputError(spec.name + ": unexpected argument '" + args.positionals.front() + "'" + see);
+  if (count < spec.min_positionals || count > spec.max_positionals) {
+    const auto number = [](std::size_t k) { return k == 1 ? std::string("one") : std::to_string(k); };
+    const std::string how_many = spec.min_positionals == spec.max_positionals ? number(spec.min_positionals)
+                                 : spec.max_positionals == kUnbounded
+                                     ? "at least " + number(spec.min_positionals)
+                                     : number(spec.min_positionals) + " to " + number(spec.max_positionals);
+    throw InputError(spec.name + ": expected " + how_many + " " + spec.positional + see);
+  }
+  for (const std::string& name : spec.required)
+    if (!args.has(name)) {
+      const auto option = std::find_if(options.begin(), options.end(), [&](const OptionSpec& o) { return o.name == name; });
+      throw InputError(spec.name + ": " + name + (option == options.end() ? "" : " " + option->metavar) + " is required" + see);
+    }
+  return args;
 }
 
 }  // namespace ropecert::cli

@@ -1,6 +1,9 @@
 // Minimal command-line parsing for the ropecert commands: named options and positionals.
 #pragma once
+#include <cstddef>
+#include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,5 +32,23 @@ ParsedArguments parse_arguments(int argc, char** argv, int first, const std::vec
 
 // "Options:" block of a help text, one line per option.
 std::string describe_options(const std::vector<OptionSpec>& specs);
+
+// What a command accepts, for parse_command.
+struct CommandSpec {
+  std::string name;                  // as typed after "ropecert": "eval", "bench fast", "golden merge"
+  std::string help;                  // usage and description, printed before the "Options:" block
+  std::vector<OptionSpec> options;   // without --help (parse_command adds it)
+  std::string positional;            // metavar of the positional arguments ("CASE_DIR"); "" for none
+  std::size_t min_positionals = 0;
+  std::size_t max_positionals = 0;   // kUnbounded for a list
+  std::vector<std::string> required; // options that must be given
+};
+constexpr std::size_t kUnbounded = std::numeric_limits<std::size_t>::max();
+
+// Parses argv[w..argc), w = the number of words of spec.name, as parse_arguments does. With --help it
+// prints spec.help and the options to stdout and returns std::nullopt (the command then exits 0).
+// Otherwise checks the number of positionals and the required options: InputError
+// "<name>: <problem> (see ropecert <name> --help)".
+std::optional<ParsedArguments> parse_command(int argc, char** argv, const CommandSpec& spec);
 
 }  // namespace ropecert::cli

@@ -14,26 +14,23 @@ namespace ropecert::cli {
 
 namespace {
 
-const std::vector<OptionSpec> audit_options{
-    {"--json", "FILE", "also write the audit as JSON to FILE (atomically)"},
-    {"--seed", "N", "seed of the property checks (default 1)"},
-    {"--help", "", "show this help"},
+const CommandSpec audit_command{
+    "audit",
+    "Usage: ropecert audit [--json FILE] [--seed N]\n\n"
+    "Audits the claims of Alman & Song, \"Fast RoPE Attention\" (arXiv 2505.11892), claim by claim:\n"
+    "verdict, evidence computed now (property checks with counterexamples shrunk by RapidCheck,\n"
+    "exact rational arithmetic), the corrected statement, and the test and proof note behind it.\n"
+    "Markdown on stdout.\n\n",
+    {{"--json", "FILE", "also write the audit as JSON to FILE (atomically)"},
+     {"--seed", "N", "seed of the property checks (default 1)"}},
 };
 
 }  // namespace
 
 int command_audit(int argc, char** argv) {
-  const ParsedArguments args = parse_arguments(argc, argv, 1, audit_options);
-  if (args.has("--help")) {
-    std::cout << "Usage: ropecert audit [--json FILE] [--seed N]\n\n"
-                 "Audits the claims of Alman & Song, \"Fast RoPE Attention\" (arXiv 2505.11892), claim by claim:\n"
-                 "verdict, evidence computed now (property checks with counterexamples shrunk by RapidCheck,\n"
-                 "exact rational arithmetic), the corrected statement, and the test and proof note behind it.\n"
-                 "Markdown on stdout.\n\n"
-              << describe_options(audit_options);
-    return exit_ok;
-  }
-  if (!args.positionals.empty()) throw InputError("audit: takes no positional arguments");
+  const std::optional<ParsedArguments> parsed = parse_command(argc, argv, audit_command);
+  if (!parsed) return exit_ok;
+  const ParsedArguments& args = *parsed;
   const std::uint64_t seed = static_cast<std::uint64_t>(args.integer_or("--seed", 1, 0, 1LL << 62));
   const auto start = std::chrono::steady_clock::now();
   const std::vector<ClaimVerdict> verdicts = run_audit(seed, [start](const std::string& id) {

@@ -16,15 +16,22 @@ namespace ropecert::cli {
 
 namespace {
 
-const std::vector<OptionSpec> bench_options{
-    {"--sizes", "LIST", "comma-separated n values (default 256,512,1024,2048)"},
-    {"--d", "D", "head dimension, even (default 64)"},
-    {"--bound", "B", "entries of Q, K, V uniform in [-B, B], B a power of two (default 1)"},
-    {"--causal", "", "use the causal mask"},
-    {"--start-prec", "BITS", "first working precision, >= 53 (default 64)"},
-    {"--threads", "N", "worker threads, 0 = all cores (default 0)"},
-    {"--seed", "S", "seed of the synthetic cases (default 1)"},
-    {"--help", "", "show this help"},
+const CommandSpec bench_command{
+    "bench",
+    "Usage: ropecert bench eval [options]\n"
+    "       ropecert bench fast [options] (see ropecert bench fast --help)\n\n"
+    "Times the certified evaluator (ropecert eval) on synthetic standard-RoPE cases, n_q = n_k = n, and\n"
+    "prints the wall time and the share of entries decided at each working precision.\n\n",
+    {{"--sizes", "LIST", "comma-separated n values (default 256,512,1024,2048)"},
+     {"--d", "D", "head dimension, even (default 64)"},
+     {"--bound", "B", "entries of Q, K, V uniform in [-B, B], B a power of two (default 1)"},
+     {"--causal", "", "use the causal mask"},
+     {"--start-prec", "BITS", "first working precision, >= 53 (default 64)"},
+     {"--threads", "N", "worker threads, 0 = all cores (default 0)"},
+     {"--seed", "S", "seed of the synthetic cases (default 1)"}},
+    "BENCHMARK (eval or fast)",
+    1,
+    1,
 };
 
 std::vector<std::size_t> parse_sizes(const std::string& text) {
@@ -41,15 +48,10 @@ std::vector<std::size_t> parse_sizes(const std::string& text) {
 
 int command_bench(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "fast") return command_bench_fast(argc, argv);
-  const ParsedArguments args = parse_arguments(argc, argv, 1, bench_options);
-  if (args.has("--help") || args.positionals.empty()) {
-    std::cout << "Usage: ropecert bench eval [options]\n       ropecert bench fast [options] (see ropecert bench fast --help)\n\nTimes the certified evaluator (ropecert eval) on "
-                 "synthetic standard-RoPE cases, n_q = n_k = n, and prints the wall time and the share of "
-                 "entries decided at each working precision.\n\n"
-              << describe_options(bench_options);
-    return args.has("--help") ? exit_ok : exit_bad_input;
-  }
-  if (args.positionals.size() != 1 || args.positionals.front() != "eval")
+  const std::optional<ParsedArguments> parsed = parse_command(argc, argv, bench_command);
+  if (!parsed) return exit_ok;
+  const ParsedArguments& args = *parsed;
+  if (args.positionals.front() != "eval")
     throw InputError("bench: unknown benchmark (available: eval, fast)");
   const std::vector<std::size_t> sizes = parse_sizes(args.value_or("--sizes", "256,512,1024,2048"));
   const std::size_t d = static_cast<std::size_t>(args.integer_or("--d", 64, 2, 4096));

@@ -30,16 +30,22 @@ namespace ropecert::cli {
 
 namespace {
 
-const std::vector<OptionSpec> bench_fast_options{
-    {"--sizes", "LIST", "comma-separated n values (default 256,512,...,65536)"},
-    {"--d", "D", "head dimension, even (default 2)"},
-    {"--eps", "E", "target bound on ||T~ - T||_inf, a decimal (default 1e-3)"},
-    {"--methods", "LIST", "any of quadratic,toeplitz,lowrank (default all three)"},
-    {"--causal", "", "use the causal mask"},
-    {"--max-seconds", "S", "skip a method at the next n once its predicted time exceeds S (default 120)"},
-    {"--csv", "FILE", "also write the measurements as CSV (for bench/plot_fast.py), atomically"},
-    {"--seed", "S", "seed of the synthetic cases (default 1)"},
-    {"--help", "", "show this help"},
+const CommandSpec bench_fast_command{
+    "bench fast",
+    "Usage: ropecert bench fast [options]\n\n"
+    "Times, on synthetic standard-RoPE cases (n_q = n_k = n, entries uniform in [-1, 1], d_v = d),\n"
+    "the quadratic binary64 loop (attention_quadratic_double, one thread) against the fast\n"
+    "algorithm in binary64: the Toeplitz route (FFTW) and the low-rank route, both at the degree g\n"
+    "planned for --eps (R from the norms of each case). Each run is a child process: the table\n"
+    "gives its wall time and peak resident memory. One run, one machine: compare ratios.\n\n",
+    {{"--sizes", "LIST", "comma-separated n values (default 256,512,...,65536)"},
+     {"--d", "D", "head dimension, even (default 2)"},
+     {"--eps", "E", "target bound on ||T~ - T||_inf, a decimal (default 1e-3)"},
+     {"--methods", "LIST", "any of quadratic,toeplitz,lowrank (default all three)"},
+     {"--causal", "", "use the causal mask"},
+     {"--max-seconds", "S", "skip a method at the next n once its predicted time exceeds S (default 120)"},
+     {"--csv", "FILE", "also write the measurements as CSV (for bench/plot_fast.py), atomically"},
+     {"--seed", "S", "seed of the synthetic cases (default 1)"}},
 };
 
 struct Measurement {
@@ -94,18 +100,9 @@ std::vector<std::string> split(const std::string& text) {
 }  // namespace
 
 int command_bench_fast(int argc, char** argv) {
-  const ParsedArguments args = parse_arguments(argc, argv, 2, bench_fast_options);
-  if (args.has("--help")) {
-    std::cout << "Usage: ropecert bench fast [options]\n\n"
-                 "Times, on synthetic standard-RoPE cases (n_q = n_k = n, entries uniform in [-1, 1], d_v = d),\n"
-                 "the quadratic binary64 loop (attention_quadratic_double, one thread) against the fast\n"
-                 "algorithm in binary64: the Toeplitz route (FFTW) and the low-rank route, both at the degree g\n"
-                 "planned for --eps (R from the norms of each case). Each run is a child process: the table\n"
-                 "gives its wall time and peak resident memory. One run, one machine: compare ratios.\n\n"
-              << describe_options(bench_fast_options);
-    return exit_ok;
-  }
-  if (!args.positionals.empty()) throw InputError("bench fast: unexpected argument '" + args.positionals.front() + "'");
+  const std::optional<ParsedArguments> parsed = parse_command(argc, argv, bench_fast_command);
+  if (!parsed) return exit_ok;
+  const ParsedArguments& args = *parsed;
   std::vector<std::size_t> sizes;
   for (const std::string& item : split(args.value_or("--sizes", "256,512,1024,2048,4096,8192,16384,32768,65536")))
     sizes.push_back(static_cast<std::size_t>(parse_integer(item, "--sizes", 1, 1 << 22)));

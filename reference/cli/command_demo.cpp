@@ -13,26 +13,23 @@ namespace ropecert::cli {
 
 namespace {
 
-const std::vector<OptionSpec> demo_options{
-    {"--threads", "N", "worker threads, 0 = all cores (default 0)"},
-    {"--help", "", "show this help"},
-};
-
 // The built-in demo: causal standard RoPE, n = 128, d = 64, entries in [-4, 4] (logits up to ~10).
 constexpr std::size_t demo_n = 128, demo_d = 64;
 constexpr std::uint64_t demo_seed = 2505'11892;
 
+const CommandSpec demo_command{
+    "demo",
+    "Usage: ropecert demo [--threads N]\n\nEvaluates a built-in causal RoPE case (n = " + std::to_string(demo_n) +
+        ", d = " + std::to_string(demo_d) + ") with certified arithmetic and prints a summary.\n\n",
+    {{"--threads", "N", "worker threads, 0 = all cores (default 0)"}},
+};
+
 }  // namespace
 
 int command_demo(int argc, char** argv) {
-  const ParsedArguments args = parse_arguments(argc, argv, 1, demo_options);
-  if (args.has("--help")) {
-    std::cout << "Usage: ropecert demo [--threads N]\n\nEvaluates a built-in causal RoPE case (n = "
-              << demo_n << ", d = " << demo_d << ") with certified arithmetic and prints a summary.\n\n"
-              << describe_options(demo_options);
-    return exit_ok;
-  }
-  if (!args.positionals.empty()) throw InputError("demo: takes no positional arguments");
+  const std::optional<ParsedArguments> parsed = parse_command(argc, argv, demo_command);
+  if (!parsed) return exit_ok;
+  const ParsedArguments& args = *parsed;
   EvalOptions options;
   options.threads = static_cast<unsigned>(args.integer_or("--threads", 0, 0, 1024));
   options.progress = stderr_progress("ropecert demo");

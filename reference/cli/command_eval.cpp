@@ -14,16 +14,8 @@ namespace ropecert::cli {
 
 namespace {
 
-const std::vector<OptionSpec> eval_options{
-    {"--out", "OUT_DIR", "output directory (required); written atomically"},
-    {"--start-prec", "BITS", "first working precision, >= 53 (default 64)"},
-    {"--max-prec", "BITS", "largest working precision, >= --start-prec (default 4096)"},
-    {"--threads", "N", "worker threads, 0 = all cores (default 0); outputs do not depend on it"},
-    {"--force", "", "replace OUT_DIR if it exists and is not empty"},
-    {"--help", "", "show this help"},
-};
-
-const char* const eval_usage =
+const CommandSpec eval_command{
+    "eval",
     "Usage: ropecert eval CASE_DIR --out OUT_DIR [--start-prec BITS] [--max-prec BITS] [--threads N]\n"
     "                     [--force]\n"
     "\n"
@@ -33,18 +25,24 @@ const char* const eval_usage =
     "round-to-nearest-even rounding to binary64 and to binary32. Writes OUT_DIR/T.npy (float64),\n"
     "T_f32.npy (float32), T_lo.npy and T_hi.npy (the enclosure, rounded outward) and\n"
     "report.json. Entries still undecided at --max-prec are NaN in T.npy / T_f32.npy, listed\n"
-    "in report.json, and the exit code is 3.\n\n";
+    "in report.json, and the exit code is 3.\n\n",
+    {{"--out", "OUT_DIR", "output directory (required); written atomically"},
+     {"--start-prec", "BITS", "first working precision, >= 53 (default 64)"},
+     {"--max-prec", "BITS", "largest working precision, >= --start-prec (default 4096)"},
+     {"--threads", "N", "worker threads, 0 = all cores (default 0); outputs do not depend on it"},
+     {"--force", "", "replace OUT_DIR if it exists and is not empty"}},
+    "CASE_DIR",
+    1,
+    1,
+    {"--out"},
+};
 
 }  // namespace
 
 int command_eval(int argc, char** argv) {
-  const ParsedArguments args = parse_arguments(argc, argv, 1, eval_options);
-  if (args.has("--help")) {
-    std::cout << eval_usage << describe_options(eval_options);
-    return exit_ok;
-  }
-  if (args.positionals.size() != 1) throw InputError("eval: expected one CASE_DIR (see ropecert eval --help)");
-  if (!args.has("--out")) throw InputError("eval: --out OUT_DIR is required");
+  const std::optional<ParsedArguments> parsed = parse_command(argc, argv, eval_command);
+  if (!parsed) return exit_ok;
+  const ParsedArguments& args = *parsed;
   EvalOptions options;
   options.start_precision = args.integer_or("--start-prec", 64, 53, 1 << 20);
   options.max_precision = args.integer_or("--max-prec", 4096, options.start_precision, 1 << 20);

@@ -11,13 +11,37 @@ namespace ropecert::cli {
 
 namespace {
 
-const std::vector<OptionSpec> golden_options{
-    {"--out", "DIR", "output directory (required); written atomically"},
-    {"--suite", "S", "smoke (seconds), default (every convention, n <= 1024) or stress (adds n = 8192)"},
-    {"--shard", "I/N", "write only shard I of N (0 <= I < N); join the shards with 'golden merge'"},
-    {"--threads", "N", "worker threads of the certified evaluator, 0 = all cores (default 0)"},
-    {"--force", "", "replace DIR if it exists and is not empty"},
-    {"--help", "", "show this help"},
+const std::string golden_help =
+    "Usage: ropecert golden --out DIR [--suite smoke|default|stress] [--shard I/N]\n"
+    "       ropecert golden merge --out DIR SHARD_DIR...\n\n"
+    "Writes a golden suite (format ropecert-golden/1): DIR/manifest.json and DIR/cases/<tcId>/ with\n"
+    "the case (ropecert-case/1, inputs exactly representable in bfloat16, float16, float32), the same\n"
+    "inputs as float32 (*_f32.npy) and expected/ with the correctly rounded outputs in float64,\n"
+    "float32, float16 and bfloat16 (bit patterns as uint16), the enclosure, and for cases inside the\n"
+    "paper's regime the exact surrogate of the fast algorithm. The manifest lists the SHA-256 of\n"
+    "every file. Same command, byte-identical files. Grade an implementation with\n"
+    "'ropecert validate'. 'golden merge' joins the shards written with --shard into one suite,\n"
+    "checking every file against its shard's manifest.\n\n";
+
+const OptionSpec out_option{"--out", "DIR", "output directory (required); written atomically"};
+const OptionSpec force_option{"--force", "", "replace DIR if it exists and is not empty"};
+
+const CommandSpec golden_command{
+    "golden",
+    golden_help,
+    {out_option,
+     {"--suite", "S", "smoke (seconds), default (every convention, n <= 1024) or stress (adds n = 8192)"},
+     {"--shard", "I/N", "write only shard I of N (0 <= I < N); join the shards with 'golden merge'"},
+     {"--threads", "N", "worker threads of the certified evaluator, 0 = all cores (default 0)"},
+     force_option},
+    "",
+    0,
+    0,
+    {"--out"},
+};
+
+const CommandSpec golden_merge_command{
+    "golden merge", golden_help, {out_option, force_option}, "SHARD_DIR", 1, kUnbounded, {"--out"},
 };
 
 GoldenShard parse_shard(const std::string& text) {
@@ -34,30 +58,16 @@ GoldenShard parse_shard(const std::string& text) {
 
 int command_golden(int argc, char** argv) {
   const bool merge = argc > 1 && std::string(argv[1]) == "merge";
-  const ParsedArguments args = parse_arguments(argc, argv, merge ? 2 : 1, golden_options);
-  if (args.has("--help")) {
-    std::cout << "Usage: ropecert golden --out DIR [--suite smoke|default|stress] [--shard I/N]\n"
-                 "       ropecert golden merge --out DIR SHARD_DIR...\n\n"
-                 "Writes a golden suite (format ropecert-golden/1): DIR/manifest.json and DIR/cases/<tcId>/ with\n"
-                 "the case (ropecert-case/1, inputs exactly representable in bfloat16, float16, float32), the same\n"
-                 "inputs as float32 (*_f32.npy) and expected/ with the correctly rounded outputs in float64,\n"
-                 "float32, float16 and bfloat16 (bit patterns as uint16), the enclosure, and for cases inside the\n"
-                 "paper's regime the exact surrogate of the fast algorithm. The manifest lists the SHA-256 of\n"
-                 "every file. Same command, byte-identical files. Grade an implementation with\n"
-                 "'ropecert validate'.\n\n"
-              << describe_options(golden_options);
-    return exit_ok;
-  }
-  if (!args.has("--out")) throw InputError("golden: --out DIR is required");
+  const std::optional<ParsedArguments> parsed = parse_command(argc, argv, merge ? golden_merge_command : golden_command);
+  if (!parsed) return exit_ok;
+  const ParsedArguments& args = *parsed;
   const std::string out = args.value_or("--out", "");
   if (merge) {
-    if (args.positionals.empty()) throw InputError("golden merge: give the shard directories");
     std::vector<std::filesystem::path> shards(args.positionals.begin(), args.positionals.end());
     merge_golden(out, shards, args.has("--force"));
     std::cout << "merged " << shards.size() << " shards into " << out << '\n';
     return exit_ok;
   }
-  if (!args.positionals.empty()) throw InputError("golden: unexpected argument '" + args.positionals.front() + "'");
   const std::string suite_name = args.value_or("--suite", "default");
   const std::optional<GoldenSuiteKind> suite = parse_golden_suite_kind(suite_name);
   if (!suite) throw InputError("--suite: expected smoke, default or stress, got '" + suite_name + "'");

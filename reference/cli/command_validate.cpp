@@ -20,16 +20,6 @@ using ordered_json = nlohmann::ordered_json;
 
 constexpr int exit_some_failed = 1;  // a test failed or is missing
 
-const std::vector<OptionSpec> validate_options{
-    {"--golden", "DIR", "the golden suite (manifest.json, cases/<tcId>/...); required"},
-    {"--candidate", "DIR", "the outputs to grade, DIR/<tcId>.npy; required"},
-    {"--dtype", "D", "f64, f32 (default), bf16 or f16: tolerances, ulps and the rounded reference"},
-    {"--policy", "P", "torch (default), ulp:N, abs:X,rel:Y or ratio:K (see above)"},
-    {"--json", "FILE", "also write the results as JSON (atomically)"},
-    {"--against", "DIR", "grade a second candidate directory and say which is provably closer to the truth"},
-    {"--help", "", "show this help"},
-};
-
 const char* const validate_help =
     "Usage: ropecert validate --golden DIR --candidate DIR [--dtype f64|f32|bf16|f16]\n"
     "                         [--policy torch|ulp:N|abs:X,rel:Y|ratio:K] [--json FILE] [--against OTHER_DIR]\n"
@@ -72,6 +62,21 @@ const char* const validate_help =
     "With --against, the exit code is that of --candidate.\n"
     "Exit codes: 0 every test passes, 1 a test fails or is missing, 2 bad input (one line on stderr).\n"
     "\n";
+
+const CommandSpec validate_command{
+    "validate",
+    validate_help,
+    {{"--golden", "DIR", "the golden suite (manifest.json, cases/<tcId>/...); required"},
+     {"--candidate", "DIR", "the outputs to grade, DIR/<tcId>.npy; required"},
+     {"--dtype", "D", "f64, f32 (default), bf16 or f16: tolerances, ulps and the rounded reference"},
+     {"--policy", "P", "torch (default), ulp:N, abs:X,rel:Y or ratio:K (see above)"},
+     {"--json", "FILE", "also write the results as JSON (atomically)"},
+     {"--against", "DIR", "grade a second candidate directory and say which is provably closer to the truth"}},
+    "",
+    0,
+    0,
+    {"--golden", "--candidate"},
+};
 
 std::string fixed(double x, const char* format = "%.3g") {
   char text[64];
@@ -159,15 +164,9 @@ ordered_json policy_json(const Policy& policy) {
 }  // namespace
 
 int command_validate(int argc, char** argv) {
-  const ParsedArguments args = parse_arguments(argc, argv, 1, validate_options);
-  if (args.has("--help")) {
-    std::cout << validate_help << describe_options(validate_options);
-    return exit_ok;
-  }
-  if (!args.positionals.empty())
-    throw InputError("validate: unexpected argument '" + args.positionals.front() + "' (see ropecert validate --help)");
-  if (!args.has("--golden")) throw InputError("validate: --golden DIR is required");
-  if (!args.has("--candidate")) throw InputError("validate: --candidate DIR is required");
+  const std::optional<ParsedArguments> parsed = parse_command(argc, argv, validate_command);
+  if (!parsed) return exit_ok;
+  const ParsedArguments& args = *parsed;
   const std::string dtype_text = args.value_or("--dtype", "f32");
   const std::optional<GradeDtype> dtype = parse_grade_dtype(dtype_text);
   if (!dtype) throw InputError("--dtype: expected f64, f32, bf16 or f16, got '" + dtype_text + "'");
