@@ -2,17 +2,26 @@
 // view, its result against the exact surrogate within the proven rounding bound (property (d) of
 // issue 4), and the end-to-end guarantee on standard RoPE against the certified evaluator.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <rapidcheck/catch.h>
 
 #include <algorithm>
+#include <cfenv>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
 #include <limits>
+#include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include "ropecert/approximation.hpp"
+#include "ropecert/case_io.hpp"
 #include "ropecert/errors.hpp"
 #include "ropecert/exact_problem.hpp"
 #include "ropecert/fast_attention.hpp"
@@ -25,11 +34,16 @@
 #include "ropecert/synthetic.hpp"
 #include "ropecert/toeplitz.hpp"
 #include "support/case_generators.hpp"
+#include "support/cli_runner.hpp"
 #include "support/exact_generators.hpp"
+#include "support/hand_problems.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace ropecert;
 using ropecert_test::random_general;
 using ropecert_test::random_rope;
+using ropecert_test::rope_problem;
+using ropecert_test::rows_of;
 using ropecert_test::uniform;
 
 namespace {
@@ -73,6 +87,41 @@ std::vector<Rational> rotate_exactly(const Problem& p, const Matrix& x, std::siz
 }
 
 const Rational two_to_minus_52 = Rational(1) / boost::multiprecision::pow(Integer(2), 52);
+
+// Kind rope, d = rotary_dim = 2, n_q = n_k = 4, scale the decimal `scale`; Q and K uniform in [-1, 1) times
+// `qk_magnitude`, V uniform in [-1, 1), drawn in the order Q, K, V from std::mt19937_64 with seed 1 (53 bits
+// per draw, so the values are the same on every platform).
+Problem huge_scale_problem(const char* scale, double qk_magnitude, MaskKind mask) {
+  std::mt19937_64 bits(1);
+  auto draw = [&bits] { return std::ldexp(double(bits() >> 11), -52) - 1; };
+  Problem p;
+  p.kind = Kind::rope;
+  p.mask = mask;
+  p.rope.rotary_dim = 2;
+  p.scale.rule = Scale::Rule::decimal;
+  p.scale.decimal = scale;
+  const std::size_t n = 4;
+  p.Q = Matrix(n, 2);
+  p.K = Matrix(n, 2);
+  p.V = Matrix(n, 1);
+  for (double& x : p.Q.values) x = draw() * qk_magnitude;
+  for (double& x : p.K.values) x = draw() * qk_magnitude;
+  for (double& x : p.V.values) x = draw();
+  validate_problem(p, "huge_scale_problem");
+  return p;
+}
+
+// Sets the floating-point environment for one scope and restores it (also when a check throws).
+class EnvironmentGuard {
+ public:
+  EnvironmentGuard() { std::fegetenv(&saved_); }
+  EnvironmentGuard(const EnvironmentGuard&) = delete;
+  EnvironmentGuard& operator=(const EnvironmentGuard&) = delete;
+  ~EnvironmentGuard() { std::fesetenv(&saved_); }
+
+ private:
+  std::fenv_t saved_;
+};
 
 }  // namespace
 
@@ -386,4 +435,57 @@ TEST_CASE("fast-double: the visible keys of a query are the prefix of visible_ke
     for (std::size_t i = 0; i < p.n_q(); ++i)
       for (std::size_t j = 0; j < p.n_k(); ++j) RC_ASSERT(p.key_visible(i, j) == (j < p.visible_key_count(i)));
   });
+}
+
+TEST_CASE("fast-double: an overflowing term weight leaves the Toeplitz route uncertified", "[fast-double][issue9]") {
+  // Issue 9, finding 1: with s = 1e300 and Q, K about 1e-150, a_t s~^t overflows to +infinity in the Toeplitz
+  // route; frexp(inf) gave exponent 0, the term was dropped as tiny, and only FE_UNDERFLOW was tested. Before
+  // the fix the route certified a total bound far below the measured error.
+  const Problem p = huge_scale_problem("1e300", 1e-150, MaskKind::none);
+  const FastPlan plan = plan_fast(p, Rational(1, 1000000), FastRoute::toeplitz, FastArithmetic::binary64, Integer(100000));
+  const Binary64Result result = run_fast_binary64(p, plan, FastRoute::toeplitz);
+  if (result.uncertified.empty()) {  // if certified, the claim must hold
+    const Rational measured = certified_max_error(p, as_rationals(result.t), 256);
+    INFO("measured " << static_cast<double>(measured) << ", bound " << static_cast<double>(plan.bound) << " + "
+                     << result.rounding_bound);
+    CHECK(measured <= plan.bound + Rational(result.rounding_bound));
+  }
+  INFO("uncertified: " << result.uncertified);
+  CHECK(result.uncertified != "");
+  CHECK(std::isinf(result.rounding_bound));
+}
+
+TEST_CASE("fast-double: round to nearest and gradual underflow are checked at run time", "[fast-double][issue9]") {
+  // Issue 9, finding 9: the bounds of note 33 assume round to nearest and no flush to zero; a route run in
+  // another environment must not certify.
+  const Problem p = synthetic_rope_problem(8, 2, MaskKind::causal, 1.0, 3);
+  const FastPlan plan = plan_fast(p, Rational(1, 10000), FastRoute::toeplitz, FastArithmetic::binary64, Integer(100000));
+  for (const FastRoute route : {FastRoute::toeplitz, FastRoute::lowrank}) {
+    REQUIRE(run_fast_binary64(p, plan, route).uncertified == "");  // the default environment certifies
+    for (const int mode : {FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO}) {
+      Binary64Result result;
+      {
+        const EnvironmentGuard guard;
+        REQUIRE(std::fesetround(mode) == 0);
+        result = run_fast_binary64(p, plan, route);
+      }
+      CHECK(result.uncertified.find("rounding mode") != std::string::npos);
+      CHECK(std::isinf(result.rounding_bound));
+    }
+#if defined(__SSE__)
+    for (const unsigned bit : {0x8000u, 0x0040u}) {  // FTZ, DAZ
+      Binary64Result result;
+      {
+        const EnvironmentGuard guard;
+        const unsigned saved = _mm_getcsr();
+        _mm_setcsr(saved | bit);
+        result = run_fast_binary64(p, plan, route);
+        _mm_setcsr(saved);
+      }
+      CHECK(result.uncertified.find("MXCSR") != std::string::npos);
+      CHECK(std::isinf(result.rounding_bound));
+    }
+#endif
+    CHECK(std::fegetround() == FE_TONEAREST);
+  }
 }
