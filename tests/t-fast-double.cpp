@@ -455,6 +455,22 @@ TEST_CASE("fast-double: an overflowing term weight leaves the Toeplitz route unc
   CHECK(std::isinf(result.rounding_bound));
 }
 
+TEST_CASE("fast-double: a scale beyond binary64's range is refused", "[fast-double][issue9]") {
+  // Issue 9, finding 1: binary64_scale returned +infinity for |s| > DBL_MAX (s = 1e400, Q, K about 1e-200,
+  // causal: measured error 0.285 under a certified bound).
+  const Problem p = huge_scale_problem("1e400", 1e-200, MaskKind::causal);
+  CHECK_THROWS_AS(binary64_scale(p), InputError);
+  CHECK_THROWS_AS(plan_fast(p, Rational(1, 1000000), FastRoute::toeplitz, FastArithmetic::binary64, Integer(100000)),
+                  InputError);
+  CHECK_THROWS_AS(surrogate_attention_toeplitz_binary64(p, shifted_taylor_coefficients(Rational(4), 3)), InputError);
+}
+
+TEST_CASE("fast-double: the low-rank route refuses an infinite scale instead of trapping", "[fast-double][issue9]") {
+  // Issue 9, finding 2: Rational(double) (mpq_set_d) raised SIGFPE on the infinite scale.
+  const Problem p = huge_scale_problem("1e400", 1e-200, MaskKind::causal);
+  CHECK_THROWS_AS(surrogate_attention_lowrank_binary64(p, shifted_taylor_coefficients(Rational(4), 3)), InputError);
+}
+
 TEST_CASE("fast-double: round to nearest and gradual underflow are checked at run time", "[fast-double][issue9]") {
   // Issue 9, finding 9: the bounds of note 33 assume round to nearest and no flush to zero; a route run in
   // another environment must not certify.
@@ -487,5 +503,24 @@ TEST_CASE("fast-double: round to nearest and gradual underflow are checked at ru
     }
 #endif
     CHECK(std::fegetround() == FE_TONEAREST);
+  }
+}
+
+TEST_CASE("fast-double: the binary64 inputs refuse RoPE conventions they do not model", "[fast-double][issue9]") {
+  // Issue 9, finding 8: fast_inputs read only theta_p (enclose_frequencies), silently ignoring the attention
+  // factor of rope.scaling and the cos / sin emulation; only plan_fast refused such cases.
+  const Problem base = rope_problem(rows_of({{1, 0.5}, {-0.25, 1}}), rows_of({{0.5, 1}, {1, -0.5}}), rows_of({{0}, {1}}));
+  Problem emulated = base, scaled = base;
+  emulated.rope.emulate.cos_sin = CosSinEmulation::bfloat16;
+  scaled.rope.scaling.kind = RopeScalingKind::linear;
+  scaled.rope.scaling.factor = 4.0;
+  for (Problem* q : {&emulated, &scaled}) {
+    validate_problem(*q, "hand");
+    CHECK_THROWS_AS(structural_support(*q), std::invalid_argument);
+    CHECK_THROWS_AS(bound_logits(*q), std::invalid_argument);
+    CHECK_THROWS_AS(binary64_coupling_symbols(*q, structural_support(base)), std::invalid_argument);
+    CHECK_THROWS_AS(binary64_rotated_rows(*q, true), std::invalid_argument);
+    CHECK_THROWS_AS(surrogate_attention_toeplitz_binary64(*q, {Rational(1)}), std::invalid_argument);
+    CHECK_THROWS_AS(surrogate_attention_lowrank_binary64(*q, {Rational(1)}), std::invalid_argument);
   }
 }
