@@ -471,6 +471,29 @@ TEST_CASE("fast-double: the low-rank route refuses an infinite scale instead of 
   CHECK_THROWS_AS(surrogate_attention_lowrank_binary64(p, shifted_taylor_coefficients(Rational(4), 3)), InputError);
 }
 
+TEST_CASE("fast-double: the CLI reports a non-finite T~ as uncertified", "[fast-double][issue9][cli]") {
+  // Issue 9, finding 2: `fast --arith double` converted T~ to rationals with mpq_set_d, which traps (SIGFPE,
+  // exit 136) on an infinity. Here the numerators sum_j P(M'_ij) V_j overflow: V_j = 1.7e308 twice.
+  using ropecert_test::TempDir;
+  const TempDir dir("fast-double-cli");
+  const Problem p = rope_problem(rows_of({{0.25, 0}, {0, 0.25}}), rows_of({{0.25, 0.25}, {0, 0.25}}),
+                                 rows_of({{1.7e308}, {1.7e308}}));
+  std::filesystem::create_directory(dir / "case");
+  save_case(p, dir / "case");
+  for (const std::string route : {"toeplitz", "lowrank"}) {
+    const std::string out = (dir / route).string();
+    const ropecert_test::CliResult r = ropecert_test::run_cli(
+        {"fast", (dir / "case").string(), "--eps", "1e-6", "--arith", "double", "--route", route, "--out", out, "--check"});
+    INFO(route << ": exit " << r.exit_code << "\n" << r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    const nlohmann::json report = nlohmann::json::parse(ropecert_test::read_file(out + "/report.json"));
+    CHECK(report["rounding_bound"].is_null());
+    CHECK(report["uncertified"].get<std::string>() != "");
+    CHECK(r.out.find("not certified") != std::string::npos);
+    CHECK(std::filesystem::exists(out + "/T.npy"));
+  }
+}
+
 TEST_CASE("fast-double: round to nearest and gradual underflow are checked at run time", "[fast-double][issue9]") {
   // Issue 9, finding 9: the bounds of note 33 assume round to nearest and no flush to zero; a route run in
   // another environment must not certify.
