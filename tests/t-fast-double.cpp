@@ -29,7 +29,6 @@
 #include "ropecert/fast_inputs.hpp"
 #include "ropecert/fast_run.hpp"
 #include "ropecert/polynomial.hpp"
-#include "ropecert/rope_geometry.hpp"
 #include "ropecert/structure.hpp"
 #include "ropecert/synthetic.hpp"
 #include "ropecert/toeplitz.hpp"
@@ -71,17 +70,30 @@ Rational v_range(const Problem& p) {
   return Rational(*hi) - Rational(*lo);
 }
 
-// R_position x exactly (pythagorean angles), from the definition of the rotation.
+// R_position x exactly for pythagorean angles, written from the definition in problem.hpp and not from the
+// library's code (pythagorean_rotation's Gaussian-integer powers, rotary_planes): plane p is
+// (p, p + r/2) (half) or (2p, 2p + 1) (interleaved), cos theta_p = (u^2 - 1)/(u^2 + 1), sin theta_p =
+// 2u/(u^2 + 1), u = p + 2; cos(m theta), sin(m theta) by the angle-addition formulas, one step of theta at a
+// time (sin(-x) = -sin(x) for m < 0); the plane's pair is the complex number x_a + i x_b times e^(i m theta).
 std::vector<Rational> rotate_exactly(const Problem& p, const Matrix& x, std::size_t row, std::int64_t position) {
   std::vector<Rational> y(x.cols);
   for (std::size_t l = 0; l < x.cols; ++l) y[l] = exact_of(x, row, l);
-  const auto planes = rotary_planes(p.rope.rotary_dim, p.rope.pairing);
-  for (std::size_t q = 0; q < planes.size(); ++q) {
-    const RationalRotation r = pythagorean_rotation(q, position);
-    const auto [a, b] = planes[q];
-    const Rational ya = y[a], yb = y[b];
-    y[a] = ya * r.cos - yb * r.sin;
-    y[b] = ya * r.sin + yb * r.cos;
+  const std::size_t r = p.rope.rotary_dim;
+  for (std::size_t plane = 0; plane < r / 2; ++plane) {
+    const std::size_t a = p.rope.pairing == Pairing::half ? plane : 2 * plane;
+    const std::size_t b = p.rope.pairing == Pairing::half ? plane + r / 2 : 2 * plane + 1;
+    const Integer u(plane + 2);
+    const Rational cos_theta(u * u - 1, u * u + 1), sin_theta(2 * u, u * u + 1);
+    Rational cos_m = 1, sin_m = 0;
+    for (std::int64_t step = 0; step < (position < 0 ? -position : position); ++step) {
+      const Rational next_cos = cos_m * cos_theta - sin_m * sin_theta;
+      sin_m = sin_m * cos_theta + cos_m * sin_theta;
+      cos_m = next_cos;
+    }
+    if (position < 0) sin_m = -sin_m;
+    const Rational real = y[a] * cos_m - y[b] * sin_m, imaginary = y[a] * sin_m + y[b] * cos_m;
+    y[a] = real;
+    y[b] = imaginary;
   }
   return y;
 }
