@@ -2,17 +2,26 @@
 // view, its result against the exact surrogate within the proven rounding bound (property (d) of
 // issue 4), and the end-to-end guarantee on standard RoPE against the certified evaluator.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <rapidcheck/catch.h>
 
 #include <algorithm>
+#include <cfenv>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
 #include <limits>
+#include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include "ropecert/approximation.hpp"
+#include "ropecert/case_io.hpp"
 #include "ropecert/errors.hpp"
 #include "ropecert/exact_problem.hpp"
 #include "ropecert/fast_attention.hpp"
@@ -20,16 +29,20 @@
 #include "ropecert/fast_inputs.hpp"
 #include "ropecert/fast_run.hpp"
 #include "ropecert/polynomial.hpp"
-#include "ropecert/rope_geometry.hpp"
 #include "ropecert/structure.hpp"
 #include "ropecert/synthetic.hpp"
 #include "ropecert/toeplitz.hpp"
 #include "support/case_generators.hpp"
+#include "support/cli_runner.hpp"
 #include "support/exact_generators.hpp"
+#include "support/hand_problems.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace ropecert;
 using ropecert_test::random_general;
 using ropecert_test::random_rope;
+using ropecert_test::rope_problem;
+using ropecert_test::rows_of;
 using ropecert_test::uniform;
 
 namespace {
@@ -57,22 +70,70 @@ Rational v_range(const Problem& p) {
   return Rational(*hi) - Rational(*lo);
 }
 
-// R_position x exactly (pythagorean angles), from the definition of the rotation.
+// R_position x exactly for pythagorean angles, written from the definition in problem.hpp and not from the
+// library's code (pythagorean_rotation's Gaussian-integer powers, rotary_planes): plane p is
+// (p, p + r/2) (half) or (2p, 2p + 1) (interleaved), cos theta_p = (u^2 - 1)/(u^2 + 1), sin theta_p =
+// 2u/(u^2 + 1), u = p + 2; cos(m theta), sin(m theta) by the angle-addition formulas, one step of theta at a
+// time (sin(-x) = -sin(x) for m < 0); the plane's pair is the complex number x_a + i x_b times e^(i m theta).
 std::vector<Rational> rotate_exactly(const Problem& p, const Matrix& x, std::size_t row, std::int64_t position) {
   std::vector<Rational> y(x.cols);
   for (std::size_t l = 0; l < x.cols; ++l) y[l] = exact_of(x, row, l);
-  const auto planes = rotary_planes(p.rope.rotary_dim, p.rope.pairing);
-  for (std::size_t q = 0; q < planes.size(); ++q) {
-    const RationalRotation r = pythagorean_rotation(q, position);
-    const auto [a, b] = planes[q];
-    const Rational ya = y[a], yb = y[b];
-    y[a] = ya * r.cos - yb * r.sin;
-    y[b] = ya * r.sin + yb * r.cos;
+  const std::size_t r = p.rope.rotary_dim;
+  for (std::size_t plane = 0; plane < r / 2; ++plane) {
+    const std::size_t a = p.rope.pairing == Pairing::half ? plane : 2 * plane;
+    const std::size_t b = p.rope.pairing == Pairing::half ? plane + r / 2 : 2 * plane + 1;
+    const Integer u(plane + 2);
+    const Rational cos_theta(u * u - 1, u * u + 1), sin_theta(2 * u, u * u + 1);
+    Rational cos_m = 1, sin_m = 0;
+    for (std::int64_t step = 0; step < (position < 0 ? -position : position); ++step) {
+      const Rational next_cos = cos_m * cos_theta - sin_m * sin_theta;
+      sin_m = sin_m * cos_theta + cos_m * sin_theta;
+      cos_m = next_cos;
+    }
+    if (position < 0) sin_m = -sin_m;
+    const Rational real = y[a] * cos_m - y[b] * sin_m, imaginary = y[a] * sin_m + y[b] * cos_m;
+    y[a] = real;
+    y[b] = imaginary;
   }
   return y;
 }
 
 const Rational two_to_minus_52 = Rational(1) / boost::multiprecision::pow(Integer(2), 52);
+
+// Kind rope, d = rotary_dim = 2, n_q = n_k = 4, scale the decimal `scale`; Q and K uniform in [-1, 1) times
+// `qk_magnitude`, V uniform in [-1, 1), drawn in the order Q, K, V from std::mt19937_64 with seed 1 (53 bits
+// per draw, so the values are the same on every platform).
+Problem huge_scale_problem(const char* scale, double qk_magnitude, MaskKind mask) {
+  std::mt19937_64 bits(1);
+  auto draw = [&bits] { return std::ldexp(double(bits() >> 11), -52) - 1; };
+  Problem p;
+  p.kind = Kind::rope;
+  p.mask = mask;
+  p.rope.rotary_dim = 2;
+  p.scale.rule = Scale::Rule::decimal;
+  p.scale.decimal = scale;
+  const std::size_t n = 4;
+  p.Q = Matrix(n, 2);
+  p.K = Matrix(n, 2);
+  p.V = Matrix(n, 1);
+  for (double& x : p.Q.values) x = draw() * qk_magnitude;
+  for (double& x : p.K.values) x = draw() * qk_magnitude;
+  for (double& x : p.V.values) x = draw();
+  validate_problem(p, "huge_scale_problem");
+  return p;
+}
+
+// Sets the floating-point environment for one scope and restores it (also when a check throws).
+class EnvironmentGuard {
+ public:
+  EnvironmentGuard() { std::fegetenv(&saved_); }
+  EnvironmentGuard(const EnvironmentGuard&) = delete;
+  EnvironmentGuard& operator=(const EnvironmentGuard&) = delete;
+  ~EnvironmentGuard() { std::fesetenv(&saved_); }
+
+ private:
+  std::fenv_t saved_;
+};
 
 }  // namespace
 
@@ -386,4 +447,115 @@ TEST_CASE("fast-double: the visible keys of a query are the prefix of visible_ke
     for (std::size_t i = 0; i < p.n_q(); ++i)
       for (std::size_t j = 0; j < p.n_k(); ++j) RC_ASSERT(p.key_visible(i, j) == (j < p.visible_key_count(i)));
   });
+}
+
+TEST_CASE("fast-double: an overflowing term weight leaves the Toeplitz route uncertified", "[fast-double][issue9]") {
+  // Issue 9, finding 1: with s = 1e300 and Q, K about 1e-150, a_t s~^t overflows to +infinity in the Toeplitz
+  // route; frexp(inf) gave exponent 0, the term was dropped as tiny, and only FE_UNDERFLOW was tested. Before
+  // the fix the route certified a total bound far below the measured error.
+  const Problem p = huge_scale_problem("1e300", 1e-150, MaskKind::none);
+  const FastPlan plan = plan_fast(p, Rational(1, 1000000), FastRoute::toeplitz, FastArithmetic::binary64, Integer(100000));
+  const Binary64Result result = run_fast_binary64(p, plan, FastRoute::toeplitz);
+  if (result.uncertified.empty()) {  // if certified, the claim must hold
+    const Rational measured = certified_max_error(p, as_rationals(result.t), 256);
+    INFO("measured " << static_cast<double>(measured) << ", bound " << static_cast<double>(plan.bound) << " + "
+                     << result.rounding_bound);
+    CHECK(measured <= plan.bound + Rational(result.rounding_bound));
+  }
+  INFO("uncertified: " << result.uncertified);
+  CHECK(result.uncertified != "");
+  CHECK(std::isinf(result.rounding_bound));
+}
+
+TEST_CASE("fast-double: a scale beyond binary64's range is refused", "[fast-double][issue9]") {
+  // Issue 9, finding 1: binary64_scale returned +infinity for |s| > DBL_MAX (s = 1e400, Q, K about 1e-200,
+  // causal: measured error 0.285 under a certified bound).
+  const Problem p = huge_scale_problem("1e400", 1e-200, MaskKind::causal);
+  CHECK_THROWS_AS(binary64_scale(p), InputError);
+  CHECK_THROWS_AS(plan_fast(p, Rational(1, 1000000), FastRoute::toeplitz, FastArithmetic::binary64, Integer(100000)),
+                  InputError);
+  CHECK_THROWS_AS(surrogate_attention_toeplitz_binary64(p, shifted_taylor_coefficients(Rational(4), 3)), InputError);
+}
+
+TEST_CASE("fast-double: the low-rank route refuses an infinite scale instead of trapping", "[fast-double][issue9]") {
+  // Issue 9, finding 2: Rational(double) (mpq_set_d) raised SIGFPE on the infinite scale.
+  const Problem p = huge_scale_problem("1e400", 1e-200, MaskKind::causal);
+  CHECK_THROWS_AS(surrogate_attention_lowrank_binary64(p, shifted_taylor_coefficients(Rational(4), 3)), InputError);
+}
+
+TEST_CASE("fast-double: the CLI reports a non-finite T~ as uncertified", "[fast-double][issue9][cli]") {
+  // Issue 9, finding 2: `fast --arith double` converted T~ to rationals with mpq_set_d, which traps (SIGFPE,
+  // exit 136) on an infinity. Here the numerators sum_j P(M'_ij) V_j overflow: V_j = 1.7e308 twice.
+  using ropecert_test::TempDir;
+  const TempDir dir("fast-double-cli");
+  const Problem p = rope_problem(rows_of({{0.25, 0}, {0, 0.25}}), rows_of({{0.25, 0.25}, {0, 0.25}}),
+                                 rows_of({{1.7e308}, {1.7e308}}));
+  std::filesystem::create_directory(dir / "case");
+  save_case(p, dir / "case");
+  for (const std::string route : {"toeplitz", "lowrank"}) {
+    const std::string out = (dir / route).string();
+    const ropecert_test::CliResult r = ropecert_test::run_cli(
+        {"fast", (dir / "case").string(), "--eps", "1e-6", "--arith", "double", "--route", route, "--out", out, "--check"});
+    INFO(route << ": exit " << r.exit_code << "\n" << r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    const nlohmann::json report = nlohmann::json::parse(ropecert_test::read_file(out + "/report.json"));
+    CHECK(report["rounding_bound"].is_null());
+    CHECK(report["uncertified"].get<std::string>() != "");
+    CHECK(r.out.find("not certified") != std::string::npos);
+    CHECK(std::filesystem::exists(out + "/T.npy"));
+  }
+}
+
+TEST_CASE("fast-double: round to nearest and gradual underflow are checked at run time", "[fast-double][issue9]") {
+  // Issue 9, finding 9: the bounds of note 33 assume round to nearest and no flush to zero; a route run in
+  // another environment must not certify.
+  const Problem p = synthetic_rope_problem(8, 2, MaskKind::causal, 1.0, 3);
+  const FastPlan plan = plan_fast(p, Rational(1, 10000), FastRoute::toeplitz, FastArithmetic::binary64, Integer(100000));
+  for (const FastRoute route : {FastRoute::toeplitz, FastRoute::lowrank}) {
+    REQUIRE(run_fast_binary64(p, plan, route).uncertified == "");  // the default environment certifies
+    for (const int mode : {FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO}) {
+      Binary64Result result;
+      {
+        const EnvironmentGuard guard;
+        REQUIRE(std::fesetround(mode) == 0);
+        result = run_fast_binary64(p, plan, route);
+      }
+      CHECK(result.uncertified.find("rounding mode") != std::string::npos);
+      CHECK(std::isinf(result.rounding_bound));
+    }
+#if defined(__SSE__)
+    for (const unsigned bit : {0x8000u, 0x0040u}) {  // FTZ, DAZ
+      Binary64Result result;
+      {
+        const EnvironmentGuard guard;
+        const unsigned saved = _mm_getcsr();
+        _mm_setcsr(saved | bit);
+        result = run_fast_binary64(p, plan, route);
+        _mm_setcsr(saved);
+      }
+      CHECK(result.uncertified.find("MXCSR") != std::string::npos);
+      CHECK(std::isinf(result.rounding_bound));
+    }
+#endif
+    CHECK(std::fegetround() == FE_TONEAREST);
+  }
+}
+
+TEST_CASE("fast-double: the binary64 inputs refuse RoPE conventions they do not model", "[fast-double][issue9]") {
+  // Issue 9, finding 8: fast_inputs read only theta_p (enclose_frequencies), silently ignoring the attention
+  // factor of rope.scaling and the cos / sin emulation; only plan_fast refused such cases.
+  const Problem base = rope_problem(rows_of({{1, 0.5}, {-0.25, 1}}), rows_of({{0.5, 1}, {1, -0.5}}), rows_of({{0}, {1}}));
+  Problem emulated = base, scaled = base;
+  emulated.rope.emulate.cos_sin = CosSinEmulation::bfloat16;
+  scaled.rope.scaling.kind = RopeScalingKind::linear;
+  scaled.rope.scaling.factor = 4.0;
+  for (Problem* q : {&emulated, &scaled}) {
+    validate_problem(*q, "hand");
+    CHECK_THROWS_AS(structural_support(*q), std::invalid_argument);
+    CHECK_THROWS_AS(bound_logits(*q), std::invalid_argument);
+    CHECK_THROWS_AS(binary64_coupling_symbols(*q, structural_support(base)), std::invalid_argument);
+    CHECK_THROWS_AS(binary64_rotated_rows(*q, true), std::invalid_argument);
+    CHECK_THROWS_AS(surrogate_attention_toeplitz_binary64(*q, {Rational(1)}), std::invalid_argument);
+    CHECK_THROWS_AS(surrogate_attention_lowrank_binary64(*q, {Rational(1)}), std::invalid_argument);
+  }
 }

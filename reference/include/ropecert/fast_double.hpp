@@ -27,10 +27,14 @@ struct Binary64Result {
 // and summed. Memory O(g (n_q + n_k) + |S| (n_q + n_k) + N (d_v + 1)); time O(terms (d_v + 1) N log N),
 // N = fft_embedding_size(max(n_q, n_k)).
 // The bound of Theorem 33.4 is accumulated per entry: it assumes FFTW meets Model A
-// (proofs-notes/21-circulant-embedding.md) and no underflow; when the FE_UNDERFLOW flag is raised, a
-// value leaves the range of fft_error_bound or a row sum is not positive, the result is kept and the
-// bound is +infinity with the reason.
-// Preconditions: validate_problem passed; coefficients non-empty and finite in binary64.
+// (proofs-notes/21-circulant-embedding.md) and the model of note 33, Lemma 33.3. The result is kept and the
+// bound is +infinity with the reason (note 33, "Certification") when: the thread's rounding mode is not to
+// nearest or MXCSR has FTZ or DAZ set (checked before anything is computed); FE_UNDERFLOW, FE_OVERFLOW,
+// FE_INVALID or FE_DIVBYZERO is raised in the route; a term's weight a_t s~^t multinomial(m) is not finite;
+// a value leaves the range of fft_error_bound; a row sum is not positive; or T~ or its bound is not finite.
+// Preconditions: validate_problem passed; fast conventions (fast_inputs.hpp; std::invalid_argument
+// otherwise); coefficients non-empty and finite in binary64. Throws InputError for a scale binary64 cannot
+// hold (binary64_scale).
 Binary64Result surrogate_attention_toeplitz_binary64(const Problem& problem, const std::vector<Rational>& coefficients);
 
 // The low-rank route in binary64 (kind rope only; std::invalid_argument otherwise): rotated rows
@@ -38,7 +42,8 @@ Binary64Result surrogate_attention_toeplitz_binary64(const Problem& problem, con
 // Phi_K(j, alpha) = v~_j^alpha over the F = binom(d + g, g) multi-indices; key prefix sums streamed in
 // query order (memory O(F (d + d_v + 1)), time O(F (n_q + n_k) (d + d_v + 1))).
 // Bound: Theorem 33.5, with the same rules for uncertified results (no FFT model is involved); a weight
-// a_t s~^t multinomial(alpha) that rounds below 2^-1022 also leaves the result uncertified.
+// a_t s~^t multinomial(alpha) that rounds below 2^-1022 or to an infinity also leaves the result uncertified.
+// Preconditions and InputError as for the Toeplitz route.
 Binary64Result surrogate_attention_lowrank_binary64(const Problem& problem, const std::vector<Rational>& coefficients);
 
 }  // namespace ropecert

@@ -39,9 +39,9 @@ struct FastPlan {
 // delta + 2 rho (proofs-notes/33-fast-algorithm-binary64.md, Lemma 33.7(a)). Throws InputError (naming "case" or an
 // option) when: exact arithmetic and the problem has no exact view (standard RoPE angles) or the scale has
 // no exact value (inv_sqrt_d with d not a perfect square); eps <= 0; eps too small for the binary64 inputs
-// (2 rho would exceed the target); the route is lowrank for kind general; the case uses RoPE frequency
-// scaling or emulation (rope.scaling, rope.emulate: not modelled by the fast algorithm); the plan needs more than
-// `max_terms` terms (the message says how many).
+// (2 rho would exceed the target); binary64 and the scale is subnormal or beyond binary64's range
+// (binary64_scale); the route is lowrank for kind general; the case uses RoPE frequency scaling or emulation
+// (fast_conventions_unsupported); the plan needs more than `max_terms` terms (the message says how many).
 FastPlan plan_fast(const Problem& problem, const Rational& eps, FastRoute route, FastArithmetic arithmetic,
                    const Integer& max_terms);
 

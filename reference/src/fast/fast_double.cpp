@@ -8,12 +8,23 @@
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
+#include <string>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 #include "ropecert/fast_attention.hpp"
 #include "ropecert/fast_inputs.hpp"
 #include "ropecert/polynomial.hpp"
 #include "ropecert/rounding.hpp"
 #include "ropecert/toeplitz.hpp"
+
+// The exception flags are read after the computation (certify): clang honours FENV_ACCESS and then keeps
+// floating-point operations on their side of the fenv calls; GCC ignores the pragma, and the build passes
+// -frounding-math instead (CMakeLists.txt; note 33, Scope).
+#if defined(__clang__)
+#pragma STDC FENV_ACCESS ON
+#endif
 
 namespace ropecert {
 
@@ -30,19 +41,20 @@ double gamma(double k) {
   return k * unit_roundoff / (1 - k * unit_roundoff);
 }
 
-// RN(x), computed in software (no floating-point flag is raised): `underflow` is set when x != 0 rounds
-// below binary64's normal range, where the relative error model of note 33 fails (Lemma 33.3, gap G1).
-double nearest_double(const Rational& x, bool& underflow) {
+// RN(x), computed in software (no floating-point flag is raised): `out_of_range` is set when x != 0 rounds
+// below binary64's normal range or to an infinity, where the relative error model of note 33 fails
+// (hypothesis (N); gap G1).
+double nearest_double(const Rational& x, bool& out_of_range) {
   const double rounded = round_rational(x.backend().data(), binary64, RoundingMode::nearest_even);
-  if (x != 0 && std::fabs(rounded) < 0x1p-1022) underflow = true;
+  if (x != 0 && !(std::fabs(rounded) >= 0x1p-1022 && std::isfinite(rounded))) out_of_range = true;
   return rounded;
 }
 
-std::vector<double> rounded_coefficients(const std::vector<Rational>& coefficients, bool& underflow) {
+std::vector<double> rounded_coefficients(const std::vector<Rational>& coefficients, bool& out_of_range) {
   if (coefficients.empty()) throw std::invalid_argument("fast binary64: empty polynomial");
   std::vector<double> result;
   for (const Rational& a : coefficients) {
-    result.push_back(nearest_double(a, underflow));
+    result.push_back(nearest_double(a, out_of_range));
     if (!std::isfinite(result.back())) throw std::invalid_argument("fast binary64: coefficient not finite in binary64");
   }
   return result;
@@ -91,14 +103,41 @@ Binary64Result normalise(const Problem& problem, const Accumulated& sums) {
   return result;
 }
 
-// Marks `result` uncertified when an underflow happened anywhere in the route: in software roundings
-// (`software_underflow`) or in an operation since the last feclearexcept(FE_UNDERFLOW), the final
-// assembly and normalise included (the flag is tested last: gap G3 of note 33).
-void check_underflow(Binary64Result& result, bool software_underflow) {
-  if ((software_underflow || std::fetestexcept(FE_UNDERFLOW) != 0) && result.uncertified.empty()) {
+// The exceptions that void the model of Lemma 33.3 inside a window: underflow (tiny and inexact), overflow,
+// and invalid operations or divisions by zero (a NaN or an infinity from finite operands).
+constexpr int window_exceptions = FE_UNDERFLOW | FE_OVERFLOW | FE_INVALID | FE_DIVBYZERO;
+
+// Why this thread's floating-point environment breaks the model of Lemma 33.3 ("" if it does not): the
+// rounding mode is not round to nearest, or (SSE) MXCSR flushes tiny results to zero (FTZ, bit 15) or treats
+// subnormal inputs as zero (DAZ, bit 6). Checked before a route computes anything (note 33, Scope).
+std::string unsupported_environment() {
+  if (std::fegetround() != FE_TONEAREST) return "the rounding mode is not round to nearest";
+#if defined(__SSE__)
+  if ((_mm_getcsr() & (0x8000u | 0x0040u)) != 0) return "MXCSR flushes subnormals to zero (FTZ or DAZ set)";
+#endif
+  return "";
+}
+
+// Marks `result` uncertified (bound +infinity, with the reason) when the environment was unsupported at the
+// start of the route, when a software rounding left binary64's normal range (`software_out_of_range`), or
+// when an exception of `window_exceptions` was raised since the route's feclearexcept, the final assembly and
+// normalise included (the flags are tested last: gap G3 of note 33).
+void certify(Binary64Result& result, const std::string& environment, bool software_out_of_range) {
+  if (!result.uncertified.empty()) return;
+  const int raised = std::fetestexcept(window_exceptions);
+  if (!environment.empty())
+    result.uncertified = "floating-point environment: " + environment + " (note 33 assumes round to nearest "
+                         "with subnormals)";
+  else if (software_out_of_range)
+    result.uncertified = "a coefficient or weight rounded to binary64 is subnormal, zero or infinite "
+                         "(hypothesis (N) of note 33)";
+  else if (raised & FE_UNDERFLOW)
     result.uncertified = "underflow in binary64 (the rounding model of note 33 assumes none)";
-    result.rounding_bound = std::numeric_limits<double>::infinity();
-  }
+  else if (raised & FE_OVERFLOW)
+    result.uncertified = "overflow in binary64 (the rounding model of note 33 assumes none)";
+  else if (raised != 0)
+    result.uncertified = "invalid operation or division by zero in binary64 (a value is NaN or infinite)";
+  if (!result.uncertified.empty()) result.rounding_bound = std::numeric_limits<double>::infinity();
 }
 
 // The depth-first enumeration of the expansion's terms (Theorem 33.4): the state at depth t holds the
@@ -106,7 +145,8 @@ void check_underflow(Binary64Result& result, bool software_underflow) {
 // base = s~^t multinomial(m), each updated from the parent by one product per entry.
 class ToeplitzExpansion {
  public:
-  ToeplitzExpansion(const Problem& problem, const std::vector<double>& coefficients, bool coefficient_underflow)
+  ToeplitzExpansion(const Problem& problem, const std::vector<double>& coefficients, bool coefficient_out_of_range,
+                    const std::string& environment)
       : problem_(problem),
         coefficients_(coefficients),
         g_(coefficients.size() - 1),
@@ -121,10 +161,11 @@ class ToeplitzExpansion {
         sums_{Matrix(problem.n_q(), problem.d_v() + 1), Matrix(problem.n_q(), problem.d_v() + 1)},
         magnitudes_(problem.n_q(), problem.d_v() + 1),
         gamma_term_(gamma(6.0 * double(g_) + 8)),
-        coefficient_underflow_(coefficient_underflow) {}
+        coefficient_out_of_range_(coefficient_out_of_range),
+        environment_(environment) {}
 
   Binary64Result run() {
-    std::feclearexcept(FE_UNDERFLOW);
+    std::feclearexcept(window_exceptions);
     Level root{std::vector<double>(problem_.n_q(), 1.0), std::vector<double>(problem_.n_k(), 1.0),
                std::vector<double>(problem_.n_q() + problem_.n_k() - 1, 1.0), 0, 1.0};
     visit(root, 0, 0);
@@ -137,7 +178,7 @@ class ToeplitzExpansion {
       result.uncertified = out_of_range_;
       result.rounding_bound = std::numeric_limits<double>::infinity();
     }
-    check_underflow(result, coefficient_underflow_);
+    certify(result, environment_, coefficient_out_of_range_);
     return result;
   }
 
@@ -196,15 +237,21 @@ class ToeplitzExpansion {
     // The term's entries are at most |a_t base| 2^exponent ||t||_1 max|X| (the vectors are <= 1). Terms
     // below 2^-1000 are dropped and that amount is added to every error bound (Theorem 33.4), so that
     // no rounding of a kept term underflows because of the term's own size.
+    // a_t base can overflow (a large s~^t): frexp of an infinity says nothing about the term's size, so
+    // the term is kept and the route uncertified (the overflow flag is raised too; issue 9, finding 1).
+    const double coefficient_base = coefficients_[depth] * level.base;
+    if (!std::isfinite(coefficient_base) && out_of_range_.empty())
+      out_of_range_ = "the weight a_t s~^t multinomial(m) of a term is not finite in binary64";
     int coefficient_exponent = 0, x_exponent = 0, symbol_exponent = 0;
-    std::frexp(coefficients_[depth] * level.base, &coefficient_exponent);
+    std::frexp(coefficient_base, &coefficient_exponent);
     std::frexp(x_max_, &x_exponent);
     std::frexp(double(2 * n_), &symbol_exponent);
-    if (long(coefficient_exponent) + x_exponent + symbol_exponent + level.exponent < -1001) {  // -1001: room for the rounding of a_t base
+    if (std::isfinite(coefficient_base) &&
+        long(coefficient_exponent) + x_exponent + symbol_exponent + level.exponent < -1001) {  // -1001: room for the rounding of a_t base
       dropped_ += 0x1p-1000;
       return;
     }
-    const double coefficient = std::ldexp(coefficients_[depth] * level.base, int(level.exponent));
+    const double coefficient = std::ldexp(coefficient_base, int(level.exponent));
     Matrix scaled(n_, cols);  // c o X, zero rows n_k .. n-1
     for (std::size_t j = 0; j < n_k; ++j)
       for (std::size_t c = 0; c < cols; ++c) scaled.at(j, c) = level.col[j] * x_.at(j, c);
@@ -248,7 +295,8 @@ class ToeplitzExpansion {
   Accumulated sums_;
   Matrix magnitudes_;  // sum over terms of |z~|
   const double gamma_term_;
-  const bool coefficient_underflow_;
+  const bool coefficient_out_of_range_;
+  const std::string environment_;
   std::size_t terms_ = 0;
   double dropped_ = 0;  // 2^-1000 per dropped term
   std::string out_of_range_;
@@ -272,16 +320,18 @@ void monomials(const double* x, std::size_t d, std::size_t g, const std::vector<
 }  // namespace
 
 Binary64Result surrogate_attention_toeplitz_binary64(const Problem& problem, const std::vector<Rational>& coefficients) {
-  bool underflow = false;
-  const std::vector<double> rounded = rounded_coefficients(coefficients, underflow);
-  return ToeplitzExpansion(problem, rounded, underflow).run();
+  const std::string environment = unsupported_environment();
+  bool out_of_range = false;
+  const std::vector<double> rounded = rounded_coefficients(coefficients, out_of_range);
+  return ToeplitzExpansion(problem, rounded, out_of_range, environment).run();
 }
 
 Binary64Result surrogate_attention_lowrank_binary64(const Problem& problem, const std::vector<Rational>& coefficients) {
   if (problem.kind != Kind::rope)
     throw std::invalid_argument("surrogate_attention_lowrank_binary64: needs kind rope");
-  bool software_underflow = false;
-  rounded_coefficients(coefficients, software_underflow);  // validates
+  const std::string environment = unsupported_environment();
+  bool software_out_of_range = false;
+  rounded_coefficients(coefficients, software_out_of_range);  // validates
   const std::size_t n_q = problem.n_q(), n_k = problem.n_k(), d = problem.d(), cols = problem.d_v() + 1;
   const std::size_t g = coefficients.size() - 1;
   const std::vector<std::vector<std::size_t>> alphas = multisets(d, g);
@@ -290,13 +340,13 @@ Binary64Result surrogate_attention_lowrank_binary64(const Problem& problem, cons
   // weight(alpha) = RN(a_|alpha| s~^|alpha| multinomial(alpha)): one rounding of the exact product.
   std::vector<double> weight;
   for (const Rational& w : lowrank_feature_weights(alphas, coefficients, Rational(scale)))
-    weight.push_back(nearest_double(w, software_underflow));
+    weight.push_back(nearest_double(w, software_out_of_range));
   const Matrix u = binary64_rotated_rows(problem, true), v = binary64_rotated_rows(problem, false);
   const Matrix x = values_with_ones(problem);
   // Theorem 33.5: every term of Y carries at most (g + d + 1) + (g + d) + features + n_k + 3 roundings.
   const double gamma_total = gamma(double(2 * g + 2 * d + 4 + features + n_k));
 
-  std::feclearexcept(FE_UNDERFLOW);
+  std::feclearexcept(window_exceptions);
   Matrix prefix(features, cols), prefix_abs(features, cols);  // sums over the keys taken so far
   Accumulated sums{Matrix(n_q, cols), Matrix(n_q, cols)};
   std::vector<double> powers, phi;
@@ -322,7 +372,7 @@ Binary64Result surrogate_attention_lowrank_binary64(const Problem& problem, cons
     for (std::size_t c = 0; c < cols; ++c) sums.error.at(i, c) *= slack * gamma_total;
   }
   Binary64Result result = normalise(problem, sums);
-  check_underflow(result, software_underflow);
+  certify(result, environment, software_out_of_range);
   return result;
 }
 

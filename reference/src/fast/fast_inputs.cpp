@@ -8,6 +8,7 @@
 #include <cmath>
 #include <set>
 #include <stdexcept>
+#include <string>
 
 #include "ropecert/errors.hpp"
 #include "ropecert/interval.hpp"
@@ -87,9 +88,25 @@ void check_narrow(const Interval& x, double scale_of_error, const char* what) {
   if (!narrow) throw std::runtime_error(std::string("fast inputs: enclosure of ") + what + " too wide");
 }
 
+// Throws std::invalid_argument unless the fast conventions hold (fast_conventions_unsupported).
+void require_fast_conventions(const Problem& problem, const char* who) {
+  const std::string why = fast_conventions_unsupported(problem);
+  if (!why.empty()) throw std::invalid_argument(std::string(who) + ": " + why);
+}
+
 }  // namespace
 
+std::string fast_conventions_unsupported(const Problem& problem) {
+  const RopeParams& rope = problem.rope;
+  if (problem.kind == Kind::rope &&
+      (rope.scaling.kind != RopeScalingKind::none || rope.emulate.inv_freq != InvFreqEmulation::exact ||
+       rope.emulate.cos_sin != CosSinEmulation::exact))
+    return "the fast algorithm does not support rope scaling / emulation (rope.scaling, rope.emulate)";
+  return "";
+}
+
 std::vector<SupportPair> structural_support(const Problem& problem) {
+  require_fast_conventions(problem, "structural_support");
   std::set<SupportPair> support;
   const std::size_t d = problem.d();
   if (problem.kind == Kind::general) {
@@ -114,6 +131,7 @@ std::vector<SupportPair> structural_support(const Problem& problem) {
 }
 
 LogitBound bound_logits(const Problem& problem) {
+  require_fast_conventions(problem, "bound_logits");
   const Interval s = enclose_scale(problem.scale, problem.d(), bound_precision);
   Upper scale_magnitude, q2, q1, k2, k1, coupling_norm, largest_entry, term, sum;
   mpfi_mag(scale_magnitude.get(), s.get());  // max(|left|, |right|), exact
@@ -161,11 +179,14 @@ double binary64_scale(const Problem& problem) {
   check_narrow(s, result, "the scale");
   if (result != 0 && std::fabs(result) < 0x1p-1022)  // Lemma 33.2(a) needs a normal s~ (gap G4 of note 33)
     throw InputError("case: the scale is below binary64's normal range; use --arith exact");
+  if (!std::isfinite(result))  // |s| beyond DBL_MAX: no relative error bound at all (issue 9)
+    throw InputError("case: the scale is beyond binary64's range; use --arith exact");
   return result;
 }
 
 std::vector<std::vector<double>> binary64_coupling_symbols(const Problem& problem,
                                                            const std::vector<SupportPair>& support) {
+  require_fast_conventions(problem, "binary64_coupling_symbols");
   const std::size_t n_q = problem.n_q(), n_k = problem.n_k(), length = n_q + n_k - 1;
   std::vector<std::vector<double>> symbols(support.size(), std::vector<double>(length, 0.0));
   const std::int64_t shift = problem.query_position(0) - problem.key_position(0);
@@ -208,6 +229,7 @@ std::vector<std::vector<double>> binary64_coupling_symbols(const Problem& proble
 
 Matrix binary64_rotated_rows(const Problem& problem, bool queries) {
   if (problem.kind != Kind::rope) throw std::invalid_argument("binary64_rotated_rows: needs kind rope");
+  require_fast_conventions(problem, "binary64_rotated_rows");
   const Matrix& x = queries ? problem.Q : problem.K;
   const std::vector<Interval> frequencies = enclose_frequencies(problem.rope, angle_precision);
   Matrix rotated(x.rows, x.cols);

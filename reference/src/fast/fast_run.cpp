@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 #include "ropecert/approximation.hpp"
 #include "ropecert/errors.hpp"
@@ -18,15 +19,8 @@ namespace ropecert {
 
 FastPlan plan_fast(const Problem& problem, const Rational& eps, FastRoute route, FastArithmetic arithmetic,
                    const Integer& max_terms) {
-  // The fast algorithm (and bound_logits) knows only theta_p = base^(-2p/r) and exact rotations: refuse the
-  // conventions of rope.scaling / rope.emulate rather than silently ignore them.
-  const RopeParams& rope = problem.rope;
-  if (problem.kind == Kind::rope &&
-      (rope.scaling.kind != RopeScalingKind::none || rope.emulate.inv_freq != InvFreqEmulation::exact ||
-       rope.emulate.cos_sin != CosSinEmulation::exact))
-    throw InputError(
-        "case: the fast algorithm does not support rope scaling / emulation (rope.scaling, "
-        "rope.emulate); use ropecert eval");
+  const std::string unsupported = fast_conventions_unsupported(problem);
+  if (!unsupported.empty()) throw InputError("case: " + unsupported + "; use ropecert eval");
   if (route == FastRoute::lowrank && problem.kind != Kind::rope)
     throw InputError("--route lowrank: needs kind rope (general couplings have no low-rank form)");
   if (eps <= 0) throw InputError("--eps: must be > 0");
@@ -41,6 +35,7 @@ FastPlan plan_fast(const Problem& problem, const Rational& eps, FastRoute route,
       throw InputError("case: scale has no exact rational value (inv_sqrt_d with d = " + std::to_string(problem.d()) +
                        " not a perfect square); give the scale as a decimal string, or use --arith double");
   }
+  if (arithmetic == FastArithmetic::binary64) binary64_scale(problem);  // refuses a scale binary64 cannot hold
   const LogitBound logits = bound_logits(problem);
   plan.R = logits.R;
   plan.rho = arithmetic == FastArithmetic::binary64 ? logits.rho : Rational(0);
