@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <mpfr.h>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -167,15 +168,33 @@ constexpr bool fused_multiply_add = true;
 constexpr bool fused_multiply_add = false;
 #endif
 
+// RN64 of the exact scale, each rule by one correctly rounded operation: IEEE division 1.0 / d (d is
+// exact), MPFR's rec_sqrt at 53 bits, glibc's strtod (correctly rounded).
+double nearest_scale(const Problem& p) {
+  switch (p.scale.rule) {
+    case Scale::Rule::inv_d:
+      return 1.0 / static_cast<double>(p.d());
+    case Scale::Rule::inv_sqrt_d: {
+      mpfr_t x;
+      mpfr_init2(x, 53);
+      mpfr_set_ui(x, p.d(), MPFR_RNDN);
+      mpfr_rec_sqrt(x, x, MPFR_RNDN);
+      const double s = mpfr_get_d(x, MPFR_RNDN);  // exact: x has 53 bits
+      mpfr_clear(x);
+      return s;
+    }
+    case Scale::Rule::decimal:
+      return std::strtod(p.scale.decimal.c_str(), nullptr);
+  }
+  return 0;
+}
+
 // The slow twin of attention_quadratic_double, written from its contract (attention_double.hpp)
 // with the same operations in the same order, one logit at a time, no packing, no blocks. Equal
 // bit for bit when nothing is fused; otherwise (fused_multiply_add) only close.
 Matrix twin(const Problem& p) {
   const std::size_t n_q = p.n_q(), n_k = p.n_k(), d = p.d(), d_v = p.d_v();
-  const double dd = static_cast<double>(d);
-  const double s = p.scale.rule == Scale::Rule::inv_d        ? 1.0 / dd
-                   : p.scale.rule == Scale::Rule::inv_sqrt_d ? 1.0 / std::sqrt(dd)
-                                                             : std::strtod(p.scale.decimal.c_str(), nullptr);
+  const double s = nearest_scale(p);
   auto rotated = [&](const Matrix& x, std::size_t row, std::int64_t position) {
     std::vector<double> y(&x.values[row * d], &x.values[row * d] + d);
     const auto planes = rotary_planes(p.rope.rotary_dim, p.rope.pairing);

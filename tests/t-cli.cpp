@@ -94,6 +94,45 @@ TEST_CASE("help and usage", "[cli]") {
   CHECK(unknown.err == "ropecert: error: evaluate: unknown command (see ropecert --help)\n");
 }
 
+TEST_CASE("every command: --help, and usage errors in one line naming the command", "[cli]") {
+  struct Usage {
+    std::vector<std::string> args;
+    std::string message;  // the whole stderr after "ropecert: error: ", but for the trailing hint
+  };
+  const std::vector<std::vector<std::string>> commands{
+      {"eval"}, {"fast"}, {"golden"}, {"golden", "merge"}, {"validate"}, {"audit"}, {"demo"}, {"bench"}, {"bench", "fast"}};
+  for (const auto& command : commands) {
+    std::vector<std::string> args = command;
+    args.push_back("--help");
+    const CliResult help = run_cli(args);
+    INFO(args.front() << " --help");
+    CHECK(help.exit_code == 0);
+    CHECK(help.out.find("Usage: ropecert " + command.front()) != std::string::npos);
+    CHECK(help.out.find("  --help") != std::string::npos);
+  }
+  const std::vector<Usage> usages{
+      {{"eval", "--out", "o"}, "eval: expected one CASE_DIR (see ropecert eval --help)"},
+      {{"eval", "a", "b", "--out", "o"}, "eval: expected one CASE_DIR (see ropecert eval --help)"},
+      {{"eval", "a"}, "eval: --out OUT_DIR is required (see ropecert eval --help)"},
+      {{"fast", "a", "--out", "o"}, "fast: --eps E is required (see ropecert fast --help)"},
+      {{"golden", "x", "--out", "o"}, "golden: unexpected argument 'x' (see ropecert golden --help)"},
+      {{"golden", "merge", "--out", "o"}, "golden merge: expected at least one SHARD_DIR (see ropecert golden merge --help)"},
+      {{"golden", "merge", "s", "--out", "o", "--suite", "smoke"}, "--suite: unknown option (see --help)"},
+      {{"validate", "--golden", "g"}, "validate: --candidate DIR is required (see ropecert validate --help)"},
+      {{"audit", "x"}, "audit: unexpected argument 'x' (see ropecert audit --help)"},
+      {{"demo", "x"}, "demo: unexpected argument 'x' (see ropecert demo --help)"},
+      {{"bench"}, "bench: expected one BENCHMARK (eval or fast) (see ropecert bench --help)"},
+      {{"bench", "fast", "x"}, "bench fast: unexpected argument 'x' (see ropecert bench fast --help)"},
+  };
+  for (const Usage& usage : usages) {
+    const CliResult r = run_cli(usage.args);
+    INFO(usage.args.front() << ": " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err == "ropecert: error: " + usage.message + "\n");
+  }
+}
+
 TEST_CASE("eval writes correctly rounded outputs, an enclosure and a report", "[cli]") {
   const TempDir dir("cli-eval");
   const Problem p = small_rope_problem();

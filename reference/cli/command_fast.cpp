@@ -22,15 +22,30 @@ namespace ropecert::cli {
 
 namespace {
 
-const std::vector<OptionSpec> fast_options{
-    {"--eps", "E", "bound on the output error ||T~ - T||_inf, a decimal (required)"},
-    {"--out", "OUT_DIR", "output directory (required); written atomically"},
-    {"--arith", "A", "exact (default; rational rotations only) or double (binary64 + FFTW, any case)"},
-    {"--route", "R", "toeplitz (default; corrected Theorem 5.3) or lowrank (RoPE only)"},
-    {"--max-terms", "N", "refuse plans with more terms than N (default 5000)"},
-    {"--check", "", "also run the certified evaluator and report the measured error"},
-    {"--force", "", "replace OUT_DIR if it exists and is not empty"},
-    {"--help", "", "show this help"},
+const CommandSpec fast_command{
+    "fast",
+    "Usage: ropecert fast CASE_DIR --eps E --out OUT_DIR [--arith exact|double]\n"
+    "                     [--route toeplitz|lowrank] [--check]\n\n"
+    "The polynomial method of Alman & Song with the Toeplitz correction. Chooses the least degree g\n"
+    "of P(x) = sum_t (x+R)^t/t! whose proven bound on ||T~ - T||_inf is <= E (R from the norms of\n"
+    "Q and K), computes T~ and writes OUT_DIR/T.npy and report.json (R, g, delta, the bound, the\n"
+    "number of terms, the Lemma 3.1 degree, wall time; with --check also the measured error\n"
+    "against the certified enclosure).\n"
+    "  --arith exact: rational arithmetic, for cases with rational rotations (kind general, or kind\n"
+    "    rope with \"angles\": \"pythagorean\"); T.npy is T~ rounded to nearest binary64.\n"
+    "  --arith double: binary64 with FFTW, any case; the report adds a rigorous bound on the\n"
+    "    rounding error (under the FFT accuracy model of proofs-notes/21) to the a-priori bound.\n\n",
+    {{"--eps", "E", "bound on the output error ||T~ - T||_inf, a decimal (required)"},
+     {"--out", "OUT_DIR", "output directory (required); written atomically"},
+     {"--arith", "A", "exact (default; rational rotations only) or double (binary64 + FFTW, any case)"},
+     {"--route", "R", "toeplitz (default; corrected Theorem 5.3) or lowrank (RoPE only)"},
+     {"--max-terms", "N", "refuse plans with more terms than N (default 5000)"},
+     {"--check", "", "also run the certified evaluator and report the measured error"},
+     {"--force", "", "replace OUT_DIR if it exists and is not empty"}},
+    "CASE_DIR",
+    1,
+    1,
+    {"--eps", "--out"},
 };
 
 double rounded(const Rational& x, RoundingMode mode) { return round_rational(x.backend().data(), binary64, mode); }
@@ -38,25 +53,9 @@ double rounded(const Rational& x, RoundingMode mode) { return round_rational(x.b
 }  // namespace
 
 int command_fast(int argc, char** argv) {
-  const ParsedArguments args = parse_arguments(argc, argv, 1, fast_options);
-  if (args.has("--help")) {
-    std::cout << "Usage: ropecert fast CASE_DIR --eps E --out OUT_DIR [--arith exact|double]\n"
-                 "                     [--route toeplitz|lowrank] [--check]\n\n"
-                 "The polynomial method of Alman & Song with the Toeplitz correction. Chooses the least degree g\n"
-                 "of P(x) = sum_t (x+R)^t/t! whose proven bound on ||T~ - T||_inf is <= E (R from the norms of\n"
-                 "Q and K), computes T~ and writes OUT_DIR/T.npy and report.json (R, g, delta, the bound, the\n"
-                 "number of terms, the Lemma 3.1 degree, wall time; with --check also the measured error\n"
-                 "against the certified enclosure).\n"
-                 "  --arith exact: rational arithmetic, for cases with rational rotations (kind general, or kind\n"
-                 "    rope with \"angles\": \"pythagorean\"); T.npy is T~ rounded to nearest binary64.\n"
-                 "  --arith double: binary64 with FFTW, any case; the report adds a rigorous bound on the\n"
-                 "    rounding error (under the FFT accuracy model of proofs-notes/21) to the a-priori bound.\n\n"
-              << describe_options(fast_options);
-    return exit_ok;
-  }
-  if (args.positionals.size() != 1) throw InputError("fast: expected one CASE_DIR (see ropecert fast --help)");
-  if (!args.has("--eps")) throw InputError("fast: --eps E is required");
-  if (!args.has("--out")) throw InputError("fast: --out OUT_DIR is required");
+  const std::optional<ParsedArguments> parsed = parse_command(argc, argv, fast_command);
+  if (!parsed) return exit_ok;
+  const ParsedArguments& args = *parsed;
   const std::string arith = args.value_or("--arith", "exact");
   if (arith != "exact" && arith != "double")
     throw InputError("--arith: expected exact or double, got '" + arith + "'");

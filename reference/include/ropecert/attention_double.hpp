@@ -11,8 +11,7 @@
 namespace ropecert {
 
 // T = softmax(M) V row-wise over the visible keys (problem.hpp), in binary64 round-to-nearest:
-//   scale s:     1.0 / d, 1.0 / std::sqrt(d), or std::strtod(decimal string) (read under the
-//                current LC_NUMERIC locale: "C" unless the program changed it).
+//   scale s:     RN64 of the exact scale (nearest_binary64_scale, logit_scale.hpp).
 //   kind rope:   theta_p = std::pow(base, -(2p) / rotary_dim) (standard angles) or
 //                std::atan2(2u, u^2 - 1), u = p + 2 (pythagorean angles); each q_i and k_j is rotated
 //                once, plane p = rotary_planes(rotary_dim, pairing)[p] by the angle

@@ -19,6 +19,11 @@ Interval enclose_scale(const Scale& scale, std::size_t d, mpfr_prec_t precision)
 // is too large to hold, see exact_decimal).
 std::optional<Rational> exact_scale(const Scale& scale, std::size_t d);
 
+// RN64(s), round to nearest-even binary64 from the exact s (from exact_scale, or a Ziv loop on
+// enclose_scale, which ends since an irrational 1/sqrt(d) is no tie): the binary64 view of the scale.
+// |s| beyond binary64's range gives +-inf, below half the least subnormal +-0 (the sign of s).
+double nearest_binary64_scale(const Scale& scale, std::size_t d);
+
 // True when s = 0 exactly: a decimal string whose digits are all 0 (any exponent).
 bool scale_is_exact_zero(const Scale& scale);
 

@@ -3,10 +3,9 @@
 #include <cstddef>
 #include <string>
 
-namespace ropecert {
+#include "ropecert/errors.hpp"  // number_text
 
-// x with 17 significant digits ("%.17g"): reads back as x.
-std::string number_text(double x);
+namespace ropecert {
 
 // x in printf `format` ("%g": 6 significant digits), for people.
 std::string short_number_text(double x, const char* format = "%g");

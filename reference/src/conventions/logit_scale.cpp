@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "ropecert/decimal.hpp"
+#include "ropecert/rounding.hpp"
 
 namespace ropecert {
 
@@ -40,6 +41,16 @@ std::optional<Rational> exact_scale(const Scale& scale, std::size_t d) {
       return exact_decimal(scale.decimal);
   }
   return std::nullopt;
+}
+
+double nearest_binary64_scale(const Scale& scale, std::size_t d) {
+  if (const std::optional<Rational> exact = exact_scale(scale, d))
+    return round_rational(exact->backend().data(), binary64, RoundingMode::nearest_even);
+  for (mpfr_prec_t precision = 128;; precision *= 2) {
+    const Interval s = enclose_scale(scale, d, precision);
+    if (const std::optional<double> decided = decided_rounding(&s.get()->left, &s.get()->right, binary64))
+      return *decided;
+  }
 }
 
 bool scale_is_exact_zero(const Scale& scale) {

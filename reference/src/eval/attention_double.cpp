@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "ropecert/logit_scale.hpp"
 #include "ropecert/parallel.hpp"
 #include "ropecert/rope_geometry.hpp"
 
@@ -23,19 +24,6 @@ constexpr std::size_t kRows = 4;
 constexpr std::size_t kCols = 4;
 
 std::size_t round_up(std::size_t n, std::size_t m) { return (n + m - 1) / m * m; }
-
-double scale_value(const Problem& problem) {
-  const double d = static_cast<double>(problem.d());
-  switch (problem.scale.rule) {
-    case Scale::Rule::inv_d:
-      return 1.0 / d;
-    case Scale::Rule::inv_sqrt_d:
-      return 1.0 / std::sqrt(d);
-    case Scale::Rule::decimal:
-      return std::strtod(problem.scale.decimal.c_str(), nullptr);
-  }
-  return 1.0 / std::sqrt(d);
-}
 
 // theta_p, p = 0 .. rotary_dim/2 - 1, in binary64 (problem.hpp).
 std::vector<double> frequencies(const RopeParams& rope) {
@@ -97,7 +85,7 @@ class QuadraticAttention {
         d_v_(problem.d_v()),
         n_k_padded_(round_up(n_k_, kCols)),
         d_v_padded_(round_up(d_v_, kCols)),
-        scale_(scale_value(problem)),
+        scale_(nearest_binary64_scale(problem.scale, problem.d())),
         out_(n_q_, d_v_) {
     if (problem.kind == Kind::rope) rotate_inputs();
     pack_values();

@@ -174,9 +174,7 @@ LogitBound bound_logits(const Problem& problem) {
 }
 
 double binary64_scale(const Problem& problem) {
-  const Interval s = enclose_scale(problem.scale, problem.d(), bound_precision);
-  const double result = nearest(s);
-  check_narrow(s, result, "the scale");
+  const double result = nearest_binary64_scale(problem.scale, problem.d());  // within 2^-53 |s| when normal
   if (result != 0 && std::fabs(result) < 0x1p-1022)  // Lemma 33.2(a) needs a normal s~ (gap G4 of note 33)
     throw InputError("case: the scale is below binary64's normal range; use --arith exact");
   if (!std::isfinite(result))  // |s| beyond DBL_MAX: no relative error bound at all (issue 9)

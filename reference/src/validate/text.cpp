@@ -5,12 +5,6 @@
 
 namespace ropecert {
 
-std::string number_text(double x) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.17g", x);
-  return text;
-}
-
 std::string short_number_text(double x, const char* format) {
   char text[64];
   std::snprintf(text, sizeof text, format, x);
