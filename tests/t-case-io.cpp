@@ -359,6 +359,26 @@ TEST_CASE("load_case accepts float32 arrays and a rotary_dim below an odd d", "[
   CHECK(p.rope.rotary_dim == 4);
 }
 
+// Issue 9, item 6: a '<u2' Q.npy (bfloat16 bit patterns) was read as integers, 1.0 as 16256.
+TEST_CASE("load_case refuses float16 and uint16 (bfloat16 bit patterns) arrays", "[case-io][errors]") {
+  TempDir tmp;
+  const std::string expected = "('<f8') or float32 ('<f4'), which hold every float16 and bfloat16 value exactly";
+  const fs::path dir = make_case(tmp, "c", kRope + "}", 3, 4, 4, 2);
+  SECTION("bfloat16 bit patterns in Q") {
+    write_npy_uint16(dir / "Q.npy", {3, 4}, std::vector<std::uint16_t>(12, 0x3f80));  // bfloat16 1.0
+    require_load_error(dir, "Q.npy", "dtype '<u2' is not supported; expected float64 " + expected);
+  }
+  SECTION("float16 in V") {
+    write_npy_float16(dir / "V.npy", {4, 2}, std::vector<double>(8, 1.0));
+    require_load_error(dir, "V.npy", "dtype '<f2' is not supported; expected float64 " + expected);
+  }
+  SECTION("uint16 in W") {
+    const fs::path general = make_case(tmp, "g", kGeneral + "}", 3, 3, 2, 1);
+    write_npy_uint16(general / "W.npy", {5, 2, 2}, std::vector<std::uint16_t>(20, 0));
+    require_load_error(general, "W.npy", "dtype '<u2' is not supported");
+  }
+}
+
 TEST_CASE("load_case accepts the decimal scale syntax and the boundary offsets", "[case-io]") {
   TempDir tmp;
   for (const char* decimal : {"1", "-1.", ".5", "+2.5E-3", "0.125", "1e-2", "007", "-0"}) {

@@ -295,8 +295,19 @@ Problem read_settings(const fs::path& file, bool& rotary_dim_given) {
   return problem;
 }
 
-Matrix read_matrix(const fs::path& file, const char* dims) {
+// `file` read with read_npy; the case format takes float64 and float32 only (a '<u2' file holds bfloat16
+// bit patterns, which read_npy gives as integers).
+NpyArray read_case_array(const fs::path& file) {
   NpyArray array = read_npy(file);
+  if (array.dtype != NpyDtype::float64 && array.dtype != NpyDtype::float32)
+    fail(file, std::string("dtype '") + npy_descr(array.dtype) +
+                   "' is not supported; expected float64 ('<f8') or float32 ('<f4'), which hold every float16 and "
+                   "bfloat16 value exactly");
+  return array;
+}
+
+Matrix read_matrix(const fs::path& file, const char* dims) {
+  NpyArray array = read_case_array(file);
   if (array.shape.size() != 2)
     fail(file,
          std::string("expected a 2-D array ") + dims + ", got a " + std::to_string(array.shape.size()) + "-D array");
@@ -309,7 +320,7 @@ Matrix read_matrix(const fs::path& file, const char* dims) {
 
 // W.npy of shape (2n-1, d, d) as the matrices W[0] .. W[2n-2].
 std::vector<Matrix> read_coupling(const fs::path& file) {
-  const NpyArray array = read_npy(file);
+  const NpyArray array = read_case_array(file);
   if (array.shape.size() != 3)
     fail(file, "expected a 3-D array (2n-1, d, d), got a " + std::to_string(array.shape.size()) + "-D array");
   // Bounds the number of matrices by the file size before allocating them.
