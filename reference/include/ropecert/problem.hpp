@@ -1,5 +1,6 @@
 // The in-memory attention problem: Q, K, V, the position coupling, scale and mask.
-// This header imports nothing else of ropecert: files are read elsewhere (case_io.hpp).
+// This header imports only the small generic headers dense_matrix.hpp and errors.hpp of ropecert: files
+// are read elsewhere (case_io.hpp), and errors name the parts of the problem, not files.
 //
 // Definition (proofs-notes/00-notation.md):
 //   M_ij = s * q_i^T W_{i-j} k_j    (kind general)
@@ -13,19 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "ropecert/dense_matrix.hpp"
+
 namespace ropecert {
 
 // Row-major dense matrix of float64 values; every value is read as the exact binary number.
-struct Matrix {
-  std::size_t rows = 0;
-  std::size_t cols = 0;
-  std::vector<double> values;  // size rows * cols
-
-  Matrix() = default;
-  Matrix(std::size_t r, std::size_t c) : rows(r), cols(c), values(r * c, 0.0) {}
-  double& at(std::size_t i, std::size_t j) { return values[i * cols + j]; }
-  double at(std::size_t i, std::size_t j) const { return values[i * cols + j]; }
-};
+using Matrix = DenseMatrix<double>;
 
 enum class Kind { rope, general };
 enum class Pairing { half, interleaved };  // planes (p, p + r/2) or (2p, 2p + 1), r = rotary_dim
