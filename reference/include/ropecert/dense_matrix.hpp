@@ -20,4 +20,16 @@ struct DenseMatrix {
   bool operator==(const DenseMatrix& o) const { return rows == o.rows && cols == o.cols && values == o.values; }
 };
 
+// [m, 1]: `m` (rows x cols) with a column of ones appended (rows x (cols + 1)), each entry T(m_ij).
+// Exact when T holds every double (double, Rational).
+template <class T>
+DenseMatrix<T> with_ones_column(const DenseMatrix<double>& m) {
+  DenseMatrix<T> x(m.rows, m.cols + 1);
+  for (std::size_t i = 0; i < m.rows; ++i) {
+    for (std::size_t j = 0; j < m.cols; ++j) x.at(i, j) = T(m.at(i, j));
+    x.at(i, m.cols) = T(1);
+  }
+  return x;
+}
+
 }  // namespace ropecert
