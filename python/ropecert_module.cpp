@@ -266,11 +266,11 @@ py::dict attention(const py::handle& q, const py::handle& k, const py::handle& v
     if (!rope_scaling.is_none()) r.scaling = scaling_of(rope_scaling);
     if (!emulate.is_none()) r.emulate = emulation_of(emulate);
   }
-  // validate_problem names the case file a datum would be stored in: Q.npy for q, case.json for a setting.
+  // Errors name the arrays by their argument; a setting by its name in the case format (rope.rotary_dim).
   try {
-    validate_problem(problem, "");
+    validate_problem(problem, "attention()", {"q", "k", "v", "W", ""});
   } catch (const InputError& error) {
-    bad(std::string("attention(): ") + error.what());
+    bad(error.what());
   }
   EvalOptions options;
   if (max_prec < options.start_precision || max_prec > (1L << 20))
@@ -402,8 +402,8 @@ Returns a dict of (n_q, d_v) arrays:
   "lo", "hi" float64, a rigorous enclosure lo <= T_ij <= hi
 and "undecided": the number of entries whose roundings max_prec did not decide; those entries are
 NaN in "T", "T_f32", "T_f16" (0x7e00) and "T_bf16" (0x7fc0).
-Raises ValueError on bad input; the checks shared with the case format name the file a datum
-would be stored in ("Q.npy: ..." for q, "case.json: rope.rotary_dim ..." for a keyword). pybind11
+Raises ValueError on bad input, naming the argument ("attention(): k: shape (2, 6) but q has d = 4")
+or the setting as the case format spells it ("attention(): rope.rotary_dim = 3 must be even ..."). pybind11
 raises TypeError when kind, pairing, angles, q_offset, k_offset, causal, max_prec or threads is not
 of its Python type (str, int, bool).)doc";
 

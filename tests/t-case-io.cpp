@@ -234,10 +234,19 @@ Problem small_rope_problem() {
   return p;
 }
 
-void require_invalid(const Problem& p, const std::string& file, const std::string& fragment) {
-  REQUIRE_THROWS_AS(validate_problem(p, "origin"), InputError);
-  REQUIRE_THROWS_WITH(validate_problem(p, "origin"),
-                      StartsWith("origin/" + file + ": ") && Contains(fragment) && !Contains("\n"));
+// validate_problem(p, "origin") must throw a one-line ProblemError about `part`, "origin: <name>: ..." (or
+// "origin: ..." for the settings, which have no name by default) that contains `fragment`.
+void require_invalid(const Problem& p, ProblemPart part, const std::string& name, const std::string& fragment) {
+  REQUIRE_THROWS_AS(validate_problem(p, "origin"), ProblemError);
+  REQUIRE_THROWS_WITH(validate_problem(p, "origin"), StartsWith("origin: " + (name.empty() ? "" : name + ": ")) &&
+                                                         Contains(fragment) && !Contains("\n") && !Contains(".npy") &&
+                                                         !Contains("case.json"));
+  try {
+    validate_problem(p, "origin");
+  } catch (const ProblemError& error) {
+    CHECK(error.part() == part);
+    CHECK(error.what() == "origin: " + (name.empty() ? "" : name + ": ") + error.detail());
+  }
 }
 
 }  // namespace
@@ -357,6 +366,26 @@ TEST_CASE("load_case accepts float32 arrays and a rotary_dim below an odd d", "[
   const Problem p = load_case(dir);
   CHECK(p.Q.values == pattern(15, 0.5));
   CHECK(p.rope.rotary_dim == 4);
+}
+
+// Issue 9, item 6: a '<u2' Q.npy (bfloat16 bit patterns) was read as integers, 1.0 as 16256.
+TEST_CASE("load_case refuses float16 and uint16 (bfloat16 bit patterns) arrays", "[case-io][errors]") {
+  TempDir tmp;
+  const std::string expected = "('<f8') or float32 ('<f4'), which hold every float16 and bfloat16 value exactly";
+  const fs::path dir = make_case(tmp, "c", kRope + "}", 3, 4, 4, 2);
+  SECTION("bfloat16 bit patterns in Q") {
+    write_npy_uint16(dir / "Q.npy", {3, 4}, std::vector<std::uint16_t>(12, 0x3f80));  // bfloat16 1.0
+    require_load_error(dir, "Q.npy", "dtype '<u2' is not supported; expected float64 " + expected);
+  }
+  SECTION("float16 in V") {
+    write_npy_float16(dir / "V.npy", {4, 2}, std::vector<double>(8, 1.0));
+    require_load_error(dir, "V.npy", "dtype '<f2' is not supported; expected float64 " + expected);
+  }
+  SECTION("uint16 in W") {
+    const fs::path general = make_case(tmp, "g", kGeneral + "}", 3, 3, 2, 1);
+    write_npy_uint16(general / "W.npy", {5, 2, 2}, std::vector<std::uint16_t>(20, 0));
+    require_load_error(general, "W.npy", "dtype '<u2' is not supported");
+  }
 }
 
 TEST_CASE("load_case accepts the decimal scale syntax and the boundary offsets", "[case-io]") {
@@ -510,20 +539,20 @@ TEST_CASE("load_case reports missing files and bad values by file", "[case-io][e
   }
 }
 
-TEST_CASE("validate_problem names the origin file of each in-memory defect", "[problem][errors]") {
+TEST_CASE("validate_problem names the part of each in-memory defect by its role", "[problem][errors]") {
   CHECK_NOTHROW(validate_problem(small_rope_problem(), "origin"));
   Problem p = small_rope_problem();
   SECTION("default rotary_dim 0") {
     p.rope.rotary_dim = 0;
-    require_invalid(p, "case.json", "rope.rotary_dim = 0 must be even");
+    require_invalid(p, ProblemPart::settings, "", "rope.rotary_dim = 0 must be even");
   }
   SECTION("infinite base") {
     p.rope.base = std::numeric_limits<double>::infinity();
-    require_invalid(p, "case.json", "rope.base = inf must be a finite number > 1");
+    require_invalid(p, ProblemPart::settings, "", "rope.base = inf must be a finite number > 1");
   }
   SECTION("NaN base") {
     p.rope.base = std::nan("");
-    require_invalid(p, "case.json", "must be a finite number > 1");
+    require_invalid(p, ProblemPart::settings, "", "must be a finite number > 1");
   }
   SECTION("pythagorean angles ignore the base") {
     p.rope.angles = Angles::pythagorean;
@@ -532,28 +561,28 @@ TEST_CASE("validate_problem names the origin file of each in-memory defect", "[p
       CHECK_NOTHROW(validate_problem(p, "origin"));
     }
     p.rope.rotary_dim = 6;
-    require_invalid(p, "case.json", "rope.rotary_dim = 6 must be even with 2 <= rotary_dim <= d = 4");
+    require_invalid(p, ProblemPart::settings, "", "rope.rotary_dim = 6 must be even with 2 <= rotary_dim <= d = 4");
   }
   SECTION("infinite Q entry") {
     p.Q.at(1, 2) = std::numeric_limits<double>::infinity();
-    require_invalid(p, "Q.npy", "value at index (1, 2) is +Inf");
+    require_invalid(p, ProblemPart::Q, "Q", "value at index (1, 2) is +Inf");
   }
   SECTION("infinite K entry") {
     p.K.at(2, 3) = -std::numeric_limits<double>::infinity();
-    require_invalid(p, "K.npy", "value at index (2, 3) is -Inf");
+    require_invalid(p, ProblemPart::K, "K", "value at index (2, 3) is -Inf");
   }
   SECTION("NaN V entry") {
     p.V.at(2, 0) = std::nan("");
-    require_invalid(p, "V.npy", "value at index (2, 0) is NaN");
+    require_invalid(p, ProblemPart::V, "V", "value at index (2, 0) is NaN");
   }
   SECTION("values and shape disagree") {
     p.Q.values.pop_back();
-    require_invalid(p, "Q.npy", "holds 7 values but its shape (2, 4) needs 8");
+    require_invalid(p, ProblemPart::Q, "Q", "holds 7 values but its shape (2, 4) needs 8");
   }
   SECTION("bad decimal") {
     p.scale.rule = Scale::Rule::decimal;
     p.scale.decimal = "1e+";
-    require_invalid(p, "case.json", "scale \"1e+\" is not a decimal number");
+    require_invalid(p, ProblemPart::settings, "", "scale \"1e+\" is not a decimal number");
   }
   SECTION("NaN in W") {
     p.kind = Kind::general;
@@ -561,8 +590,37 @@ TEST_CASE("validate_problem names the origin file of each in-memory defect", "[p
     p.V = Matrix(2, 1);
     p.W.assign(3, Matrix(4, 4));
     p.W[2].at(1, 0) = std::nan("");
-    require_invalid(p, "W.npy", "value at index (2, 1, 0) is NaN");
+    require_invalid(p, ProblemPart::W, "W", "value at index (2, 1, 0) is NaN");
   }
+  SECTION("K with another d names Q by its role") {
+    p.K = Matrix(3, 5);
+    require_invalid(p, ProblemPart::K, "K", "shape (3, 5) but Q has d = 4");
+  }
+  SECTION("V with other rows names K by its role") {
+    p.V = Matrix(2, 1);
+    require_invalid(p, ProblemPart::V, "V", "has 2 rows but K has 3");
+  }
+  SECTION("kind general with n_q != n_k") {
+    p.kind = Kind::general;
+    p.W.assign(3, Matrix(4, 4));
+    require_invalid(p, ProblemPart::K, "K", "kind general needs n_q = n_k, got n_q = 2 (Q) and n_k = 3 (K)");
+  }
+  SECTION("W beside kind rope") {
+    p.W.assign(3, Matrix(4, 4));
+    require_invalid(p, ProblemPart::W, "W", "kind rope takes no W");
+  }
+}
+
+TEST_CASE("validate_problem names the parts as the caller does", "[problem][errors]") {
+  Problem p = small_rope_problem();
+  p.K = Matrix(3, 5);
+  const PartNames arguments{"q", "k", "v", "W", ""};
+  REQUIRE_THROWS_WITH(validate_problem(p, "attention()", arguments), "attention(): k: shape (3, 5) but q has d = 4");
+  REQUIRE_THROWS_WITH(validate_problem(p, "", arguments), "k: shape (3, 5) but q has d = 4");
+  p.K = Matrix(3, 4);
+  p.rope.rotary_dim = 3;
+  REQUIRE_THROWS_WITH(validate_problem(p, "x", {"q", "k", "v", "W", "settings"}),
+                      "x: settings: rope.rotary_dim = 3 must be even with 2 <= rotary_dim <= d = 4");
 }
 
 TEST_CASE("save_case writes a fixed, pretty-printed case.json", "[case-io]") {
@@ -860,11 +918,11 @@ TEST_CASE("validate_problem checks the conventions of an in-memory problem", "[p
   p.rope.scaling.factor = 2;
   CHECK_NOTHROW(validate_problem(p, "origin"));
   p.rope.scaling.beta_fast = std::nan("");  // unused by linear, but must be writable as JSON
-  require_invalid(p, "case.json", "rope.scaling.beta_fast = nan must be finite");
+  require_invalid(p, ProblemPart::settings, "", "rope.scaling.beta_fast = nan must be finite");
   p.rope.scaling.beta_fast = 32;
   p.rope.scaling.long_factor = {1, HUGE_VAL};
-  require_invalid(p, "case.json", "rope.scaling.long_factor = inf must be finite");
+  require_invalid(p, ProblemPart::settings, "", "rope.scaling.long_factor = inf must be finite");
   p.rope.scaling.long_factor.clear();
   p.rope.scaling.factor = 0.5;
-  require_invalid(p, "case.json", "rope scaling (linear): factor 0.5 must be finite and >= 1");
+  require_invalid(p, ProblemPart::settings, "", "rope scaling (linear): factor 0.5 must be finite and >= 1");
 }

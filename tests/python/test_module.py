@@ -99,9 +99,9 @@ class Attention(unittest.TestCase):
         nan_q = q.copy()
         nan_q[1, 2] = np.nan
         cases = [
-            ((nan_q, k, v), {}, "Q.npy: value at index (1, 2) is NaN"),
-            ((q, np.ones((2, 6)), v), {}, "K.npy: shape (2, 6) but Q.npy has d = 4"),
-            ((q, k, np.ones((3, 3))), {}, "V.npy: has 3 rows but K.npy has 2"),
+            ((nan_q, k, v), {}, "q: value at index (1, 2) is NaN"),
+            ((q, np.ones((2, 6)), v), {}, "k: shape (2, 6) but q has d = 4"),
+            ((q, k, np.ones((3, 3))), {}, "v: has 3 rows but k has 2"),
             ((q.astype(np.int64), k, v), {}, "q: dtype int64 is not supported"),
             ((np.ones(4), k, v), {}, "q: expected a 2-D array"),
             ((q, k, v), {"kind": "ropes"}, "kind is 'ropes'"),
@@ -124,6 +124,27 @@ class Attention(unittest.TestCase):
                 with self.assertRaises(ValueError) as caught:
                     ropecert.attention(*args, **kwargs)
                 self.assertIn(message, str(caught.exception))
+
+    def test_errors_name_the_arguments_not_case_files(self):
+        q, k, v = np.ones((2, 4)), np.ones((2, 4)), np.ones((2, 3))
+        inf_v = v.copy()
+        inf_v[0, 1] = -np.inf
+        cases = [
+            ((q, np.ones((2, 6)), v), {}, "attention(): k: shape (2, 6) but q has d = 4"),
+            ((q, k, inf_v), {}, "attention(): v: value at index (0, 1) is -Inf; all values must be finite"),
+            ((q, np.ones((3, 4)), np.ones((3, 3))), {"kind": "general", "W": np.zeros((3, 4, 4))},
+             "attention(): k: kind general needs n_q = n_k, got n_q = 2 (q) and n_k = 3 (k)"),
+            ((q, k, v), {"kind": "general", "W": np.zeros((2, 4, 4))}, "attention(): W: holds 2 matrices"),
+            ((q, k, v), {"rotary_dim": 6}, "attention(): rope.rotary_dim = 6 must be even"),
+        ]
+        for args, kwargs, message in cases:
+            with self.subTest(message=message):
+                with self.assertRaises(ValueError) as caught:
+                    ropecert.attention(*args, **kwargs)
+                text = str(caught.exception)
+                self.assertTrue(text.startswith(message), text)
+                for file in ("Q.npy", "K.npy", "V.npy", "W.npy", "case.json"):
+                    self.assertNotIn(file, text)
 
     def test_rope_scaling_reaches_the_evaluator(self):
         q, k = self.rng.uniform(-1, 1, (4, 8)), self.rng.uniform(-1, 1, (4, 8))

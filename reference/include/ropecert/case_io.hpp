@@ -27,6 +27,7 @@
 //              validate_problem (validate_rope_scaling). "emulate" defaults to "exact" for both.
 //              Semantics of both: problem.hpp, README "The case format", proofs-notes/11 "Wiring".
 //   Q.npy      n_q x d     little-endian float64 or float32, C order; values are exact binary numbers
+//                          (other dtypes, e.g. '<f2' or '<u2' bfloat16 bit patterns, are an error)
 //   K.npy      n_k x d
 //   V.npy      n_k x d_v
 //   W.npy      kind general only: (2n-1) x d x d, W[k + n - 1] = W_k for k = i - j; needs n_q = n_k = n

@@ -1,5 +1,6 @@
 // The in-memory attention problem: Q, K, V, the position coupling, scale and mask.
-// This header imports nothing else of ropecert: files are read elsewhere (case_io.hpp).
+// This header imports only the small generic headers dense_matrix.hpp and errors.hpp of ropecert: files
+// are read elsewhere (case_io.hpp), and its errors name the parts of the problem (Q, K, ...), not files.
 //
 // Definition (proofs-notes/00-notation.md):
 //   M_ij = s * q_i^T W_{i-j} k_j    (kind general)
@@ -13,19 +14,13 @@
 #include <string>
 #include <vector>
 
+#include "ropecert/dense_matrix.hpp"
+#include "ropecert/errors.hpp"
+
 namespace ropecert {
 
 // Row-major dense matrix of float64 values; every value is read as the exact binary number.
-struct Matrix {
-  std::size_t rows = 0;
-  std::size_t cols = 0;
-  std::vector<double> values;  // size rows * cols
-
-  Matrix() = default;
-  Matrix(std::size_t r, std::size_t c) : rows(r), cols(c), values(r * c, 0.0) {}
-  double& at(std::size_t i, std::size_t j) { return values[i * cols + j]; }
-  double at(std::size_t i, std::size_t j) const { return values[i * cols + j]; }
-};
+using Matrix = DenseMatrix<double>;
 
 enum class Kind { rope, general };
 enum class Pairing { half, interleaved };  // planes (p, p + r/2) or (2p, 2p + 1), r = rotary_dim
@@ -154,9 +149,35 @@ struct Problem {
   const Matrix& coupling(std::int64_t k) const { return W[static_cast<std::size_t>(k + std::int64_t(n_k()) - 1)]; }
 };
 
+// The part of a Problem an error is about: one of its arrays, or its settings (kind, scale, mask, rope).
+enum class ProblemPart { Q, K, V, W, settings };
+
+// How error messages name the parts: the arrays by their role by default; the case loader passes its file
+// names, the Python module its argument names. The settings have no name by default: the message names the
+// setting itself, e.g. "rope.rotary_dim = 3 must be even ...".
+struct PartNames {
+  std::string Q = "Q", K = "K", V = "V", W = "W";
+  std::string settings;
+  const std::string& of(ProblemPart part) const;
+};
+
+// The InputError of validate_problem. what() is "<origin>: <name of part>: <detail>" (empty origin or name
+// left out), e.g. "hand: K: shape (3, 5) but Q has d = 4"; the detail names other parts by the same names.
+// A caller that stores the parts elsewhere names them itself from part() and detail() (load_case: the file).
+class ProblemError : public InputError {
+ public:
+  ProblemError(const std::string& origin, const PartNames& names, ProblemPart part, std::string detail);
+  ProblemPart part() const { return part_; }
+  const std::string& detail() const { return detail_; }
+
+ private:
+  ProblemPart part_;
+  std::string detail_;
+};
+
 // Checks every invariant listed above (shapes, finiteness of all values, rope parameters,
-// general kind with n_q == n_k, no fully masked row). Throws InputError naming `origin`
-// and the offending part, e.g. "Q.npy: shape (3, 4) but K.npy has d = 5".
-void validate_problem(const Problem& problem, const std::string& origin);
+// general kind with n_q == n_k, no fully masked row). Throws ProblemError naming `origin`, the
+// offending part and the problem, with parts named by `names`.
+void validate_problem(const Problem& problem, const std::string& origin, const PartNames& names = {});
 
 }  // namespace ropecert

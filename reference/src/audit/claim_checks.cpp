@@ -1,7 +1,8 @@
 #include "ropecert/claim_checks.hpp"
 
+// Only the public header: runs with an explicit seed use rc::detail::checkTestable, TestParams and
+// configuration(), which <rapidcheck.h> declares for rc::check and the test-framework integrations.
 #include <rapidcheck.h>
-#include <rapidcheck/detail/Configuration.h>
 
 #include <functional>
 #include <iostream>

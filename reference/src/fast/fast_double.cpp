@@ -61,16 +61,6 @@ std::vector<double> rounded_coefficients(const std::vector<Rational>& coefficien
 }
 
 
-// [V, 1] in binary64 (n_k x (d_v + 1)), exact.
-Matrix values_with_ones(const Problem& problem) {
-  Matrix x(problem.n_k(), problem.d_v() + 1);
-  for (std::size_t j = 0; j < problem.n_k(); ++j) {
-    for (std::size_t c = 0; c < problem.d_v(); ++c) x.at(j, c) = problem.V.at(j, c);
-    x.at(j, problem.d_v()) = 1;
-  }
-  return x;
-}
-
 // Accumulated numerators Y = [A' V, A' 1] (n_q x (d_v + 1)) and entrywise bounds E >= |Y~ - Y|.
 struct Accumulated {
   Matrix y, error;
@@ -153,7 +143,7 @@ class ToeplitzExpansion {
         support_(structural_support(problem)),
         symbols_(binary64_coupling_symbols(problem, support_)),
         scale_(binary64_scale(problem)),
-        x_(values_with_ones(problem)),
+        x_(with_ones_column<double>(problem.V)),
         x_max_(std::fabs(*std::max_element(x_.values.begin(), x_.values.end(),
                                            [](double a, double b) { return std::fabs(a) < std::fabs(b); }))),
         n_(std::max(problem.n_q(), problem.n_k())),
@@ -342,7 +332,7 @@ Binary64Result surrogate_attention_lowrank_binary64(const Problem& problem, cons
   for (const Rational& w : lowrank_feature_weights(alphas, coefficients, Rational(scale)))
     weight.push_back(nearest_double(w, software_out_of_range));
   const Matrix u = binary64_rotated_rows(problem, true), v = binary64_rotated_rows(problem, false);
-  const Matrix x = values_with_ones(problem);
+  const Matrix x = with_ones_column<double>(problem.V);  // [V, 1]
   // Theorem 33.5: every term of Y carries at most (g + d + 1) + (g + d) + features + n_k + 3 roundings.
   const double gamma_total = gamma(double(2 * g + 2 * d + 4 + features + n_k));
 

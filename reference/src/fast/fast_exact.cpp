@@ -39,16 +39,6 @@ RationalMatrix normalise(const RationalMatrix& y, const char* who) {
   return t;
 }
 
-// X = [V, 1] as rationals (n_k x (d_v + 1)).
-RationalMatrix values_with_ones(const Problem& problem) {
-  RationalMatrix x(problem.n_k(), problem.d_v() + 1);
-  for (std::size_t j = 0; j < problem.n_k(); ++j) {
-    for (std::size_t c = 0; c < problem.d_v(); ++c) x.at(j, c) = Rational(problem.V.at(j, c));
-    x.at(j, problem.d_v()) = 1;
-  }
-  return x;
-}
-
 // x^alpha = prod_l x_l^alpha_l.
 Rational monomial(const std::vector<Rational>& x, const std::vector<std::size_t>& alpha) {
   Rational result = 1;
@@ -92,7 +82,7 @@ RationalMatrix surrogate_attention_quadratic(const Problem& problem, const Ratio
   const char* who = "surrogate_attention_quadratic";
   check_common(problem, coefficients, who);
   const RationalMatrix m = exact_logits(problem, scale);
-  const RationalMatrix x = values_with_ones(problem);
+  const RationalMatrix x = with_ones_column<Rational>(problem.V);  // X = [V, 1]
   RationalMatrix y(problem.n_q(), problem.d_v() + 1);
   for (std::size_t i = 0; i < problem.n_q(); ++i)
     for (std::size_t j = 0; j < problem.n_k(); ++j) {
@@ -109,7 +99,7 @@ RationalMatrix surrogate_attention_toeplitz(const Problem& problem, const Ration
   check_common(problem, coefficients, who);
   const std::size_t n_q = problem.n_q(), n_k = problem.n_k(), cols = problem.d_v() + 1;
   const std::size_t n = std::max(n_q, n_k);
-  const RationalMatrix x = values_with_ones(problem);
+  const RationalMatrix x = with_ones_column<Rational>(problem.V);  // X = [V, 1]
   // a_i - b_j = shift + (i - j): the causal mask keeps offset k = i - j iff shift + k >= 0.
   const std::int64_t shift = problem.query_position(0) - problem.key_position(0);
   RationalMatrix y(n_q, cols);
@@ -147,7 +137,7 @@ RationalMatrix surrogate_attention_lowrank(const Problem& problem, const Rationa
   const std::vector<std::vector<std::size_t>> alphas = multisets(d, g);
   const std::size_t features = alphas.size();
   const std::vector<Rational> weight = lowrank_feature_weights(alphas, coefficients, scale);
-  const RationalMatrix x = values_with_ones(problem);
+  const RationalMatrix x = with_ones_column<Rational>(problem.V);  // X = [V, 1]
   // prefix[J] = sum_{j < J} Phi_K(j, .)^T X_j, features x cols, J = 0 .. n_k.
   std::vector<RationalMatrix> prefix(n_k + 1, RationalMatrix(features, cols));
   for (std::size_t j = 0; j < n_k; ++j) {

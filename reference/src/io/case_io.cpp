@@ -28,6 +28,9 @@ using nlohmann::json;
 
 constexpr const char* kFormat = "ropecert-case/1";
 
+// The files of a case directory, named per part of the problem: load_case's errors name them.
+const PartNames kFiles{"Q.npy", "K.npy", "V.npy", "W.npy", "case.json"};
+
 // One table per enumeration, read by load_case and written by save_case.
 template <class E>
 using Names = std::initializer_list<std::pair<const char*, E>>;
@@ -295,8 +298,19 @@ Problem read_settings(const fs::path& file, bool& rotary_dim_given) {
   return problem;
 }
 
-Matrix read_matrix(const fs::path& file, const char* dims) {
+// `file` read with read_npy; the case format takes float64 and float32 only (a '<u2' file holds bfloat16
+// bit patterns, which read_npy gives as integers).
+NpyArray read_case_array(const fs::path& file) {
   NpyArray array = read_npy(file);
+  if (array.dtype != NpyDtype::float64 && array.dtype != NpyDtype::float32)
+    fail(file, std::string("dtype '") + npy_descr(array.dtype) +
+                   "' is not supported; expected float64 ('<f8') or float32 ('<f4'), which hold every float16 and "
+                   "bfloat16 value exactly");
+  return array;
+}
+
+Matrix read_matrix(const fs::path& file, const char* dims) {
+  NpyArray array = read_case_array(file);
   if (array.shape.size() != 2)
     fail(file,
          std::string("expected a 2-D array ") + dims + ", got a " + std::to_string(array.shape.size()) + "-D array");
@@ -309,7 +323,7 @@ Matrix read_matrix(const fs::path& file, const char* dims) {
 
 // W.npy of shape (2n-1, d, d) as the matrices W[0] .. W[2n-2].
 std::vector<Matrix> read_coupling(const fs::path& file) {
-  const NpyArray array = read_npy(file);
+  const NpyArray array = read_case_array(file);
   if (array.shape.size() != 3)
     fail(file, "expected a 3-D array (2n-1, d, d), got a " + std::to_string(array.shape.size()) + "-D array");
   // Bounds the number of matrices by the file size before allocating them.
@@ -381,33 +395,37 @@ void write_matrix(const fs::path& file, const Matrix& m) { write_npy_float64(fil
 Problem load_case(const fs::path& dir) {
   if (!fs::is_directory(dir)) fail(dir, fs::exists(dir) ? "is not a directory" : "no such case directory");
   bool rotary_dim_given = false;
-  Problem p = read_settings(dir / "case.json", rotary_dim_given);
-  p.Q = read_matrix(dir / "Q.npy", "(n_q, d)");
-  p.K = read_matrix(dir / "K.npy", "(n_k, d)");
-  p.V = read_matrix(dir / "V.npy", "(n_k, d_v)");
+  Problem p = read_settings(dir / kFiles.settings, rotary_dim_given);
+  p.Q = read_matrix(dir / kFiles.Q, "(n_q, d)");
+  p.K = read_matrix(dir / kFiles.K, "(n_k, d)");
+  p.V = read_matrix(dir / kFiles.V, "(n_k, d_v)");
   // A stray W.npy beside a kind rope case is loaded so that validate_problem rejects it.
-  if (p.kind == Kind::general || fs::exists(dir / "W.npy")) p.W = read_coupling(dir / "W.npy");
+  if (p.kind == Kind::general || fs::exists(dir / kFiles.W)) p.W = read_coupling(dir / kFiles.W);
   if (p.kind == Kind::rope && !rotary_dim_given) {
     if (p.d() % 2 != 0)
-      fail(dir / "case.json",
+      fail(dir / kFiles.settings,
            "RoPE needs an even head dimension d, got d = " + std::to_string(p.d()) + "; set rope.rotary_dim");
     p.rope.rotary_dim = p.d();
   }
-  validate_problem(p, dir.string());
+  try {
+    validate_problem(p, dir.string(), kFiles);
+  } catch (const ProblemError& error) {  // named by the file that holds the part
+    fail(dir / kFiles.of(error.part()), error.detail());
+  }
   return p;
 }
 
 void save_case(const Problem& problem, const fs::path& dir) {
   if (!fs::is_directory(dir) || !fs::is_empty(dir))
     throw std::logic_error("save_case: " + dir.string() + " is not an existing empty directory");
-  write_text_file(dir / "case.json", settings_json(problem).dump(2) + "\n");
-  write_matrix(dir / "Q.npy", problem.Q);
-  write_matrix(dir / "K.npy", problem.K);
-  write_matrix(dir / "V.npy", problem.V);
+  write_text_file(dir / kFiles.settings, settings_json(problem).dump(2) + "\n");
+  write_matrix(dir / kFiles.Q, problem.Q);
+  write_matrix(dir / kFiles.K, problem.K);
+  write_matrix(dir / kFiles.V, problem.V);
   if (problem.kind != Kind::general) return;
   std::vector<double> w;
   for (const Matrix& m : problem.W) w.insert(w.end(), m.values.begin(), m.values.end());
-  write_npy_float64(dir / "W.npy", {problem.W.size(), problem.d(), problem.d()}, w);
+  write_npy_float64(dir / kFiles.W, {problem.W.size(), problem.d(), problem.d()}, w);
 }
 
 }  // namespace ropecert
