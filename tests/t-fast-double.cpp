@@ -463,7 +463,7 @@ TEST_CASE("fast-double: an overflowing term weight leaves the Toeplitz route unc
     CHECK(measured <= plan.bound + Rational(result.rounding_bound));
   }
   INFO("uncertified: " << result.uncertified);
-  CHECK(result.uncertified != "");
+  CHECK(result.uncertified.find("weight a_t s~^t") != std::string::npos);  // the cause, not its consequences
   CHECK(std::isinf(result.rounding_bound));
 }
 

@@ -164,7 +164,7 @@ class ToeplitzExpansion {
     for (std::size_t e = 0; e < sums_.error.values.size(); ++e)
       sums_.error.values[e] = slack * (sums_.error.values[e] + gamma_sum * magnitudes_.values[e] + dropped_);
     Binary64Result result = normalise(problem_, sums_);
-    if (!out_of_range_.empty() && std::isfinite(result.rounding_bound)) {
+    if (!out_of_range_.empty()) {  // the cause, reported before its consequences in normalise
       result.uncertified = out_of_range_;
       result.rounding_bound = std::numeric_limits<double>::infinity();
     }
