@@ -472,6 +472,8 @@ TEST_CASE("fast-double: a scale beyond binary64's range is refused", "[fast-doub
   // causal: measured error 0.285 under a certified bound).
   const Problem p = huge_scale_problem("1e400", 1e-200, MaskKind::causal);
   CHECK_THROWS_AS(binary64_scale(p), InputError);
+  // s = 1e-400 != 0 rounds to s~ = +0: no relative error bound either (Lemma 33.2(a)).
+  CHECK_THROWS_AS(binary64_scale(huge_scale_problem("1e-400", 1e200, MaskKind::none)), InputError);
   CHECK_THROWS_AS(plan_fast(p, Rational(1, 1000000), FastRoute::toeplitz, FastArithmetic::binary64, Integer(100000)),
                   InputError);
   CHECK_THROWS_AS(surrogate_attention_toeplitz_binary64(p, shifted_taylor_coefficients(Rational(4), 3)), InputError);

@@ -23,6 +23,10 @@ const CommandSpec audit_command{
     "Markdown on stdout.\n\n",
     {{"--json", "FILE", "also write the audit as JSON to FILE (atomically)"},
      {"--seed", "N", "seed of the property checks (default 1)"}},
+    "",
+    0,
+    0,
+    {},
 };
 
 }  // namespace

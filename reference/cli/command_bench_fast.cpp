@@ -46,6 +46,10 @@ const CommandSpec bench_fast_command{
      {"--max-seconds", "S", "skip a method at the next n once its predicted time exceeds S (default 120)"},
      {"--csv", "FILE", "also write the measurements as CSV (for bench/plot_fast.py), atomically"},
      {"--seed", "S", "seed of the synthetic cases (default 1)"}},
+    "",
+    0,
+    0,
+    {},
 };
 
 struct Measurement {

@@ -22,6 +22,10 @@ const CommandSpec demo_command{
     "Usage: ropecert demo [--threads N]\n\nEvaluates a built-in causal RoPE case (n = " + std::to_string(demo_n) +
         ", d = " + std::to_string(demo_d) + ") with certified arithmetic and prints a summary.\n\n",
     {{"--threads", "N", "worker threads, 0 = all cores (default 0)"}},
+    "",
+    0,
+    0,
+    {},
 };
 
 }  // namespace

@@ -19,9 +19,12 @@ Interval enclose_scale(const Scale& scale, std::size_t d, mpfr_prec_t precision)
 // is too large to hold, see exact_decimal).
 std::optional<Rational> exact_scale(const Scale& scale, std::size_t d);
 
-// RN64(s), round to nearest-even binary64 from the exact s (from exact_scale, or a Ziv loop on
-// enclose_scale, which ends since an irrational 1/sqrt(d) is no tie): the binary64 view of the scale.
-// |s| beyond binary64's range gives +-inf, below half the least subnormal +-0 (the sign of s).
+// RN64(s), round to nearest-even binary64 from the exact s: the binary64 view of the scale. From
+// exact_scale when it has one; a decimal too large to hold exactly whose order of magnitude (decimal_order)
+// is >= 10^309 rounds to +-inf, one below 10^-324 (< 2^-1075) to +-0, the sign of s; otherwise a Ziv loop
+// on enclose_scale decides it: such an |s| lies in [10^-324, 10^309], far inside MPFR's exponent range, so
+// the enclosures are finite and of one sign, and they shrink to s (a point once s is a binary64 midpoint;
+// an irrational 1/sqrt(d) is no midpoint).
 double nearest_binary64_scale(const Scale& scale, std::size_t d);
 
 // True when s = 0 exactly: a decimal string whose digits are all 0 (any exponent).

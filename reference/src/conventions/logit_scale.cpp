@@ -1,5 +1,6 @@
 #include "ropecert/logit_scale.hpp"
 
+#include <cmath>
 #include <stdexcept>
 
 #include "ropecert/decimal.hpp"
@@ -46,6 +47,13 @@ std::optional<Rational> exact_scale(const Scale& scale, std::size_t d) {
 double nearest_binary64_scale(const Scale& scale, std::size_t d) {
   if (const std::optional<Rational> exact = exact_scale(scale, d))
     return round_rational(exact->backend().data(), binary64, RoundingMode::nearest_even);
+  if (scale.rule == Scale::Rule::decimal) {
+    const bool negative = !scale.decimal.empty() && scale.decimal[0] == '-';
+    const std::optional<long long> order = decimal_order(scale.decimal);
+    if (!order) return 0.0;                                       // s = 0
+    if (*order - 1 >= 309) return negative ? -HUGE_VAL : HUGE_VAL;  // |s| >= 10^309 > RN64's overflow threshold
+    if (*order <= -324) return negative ? -0.0 : 0.0;             // |s| < 10^-324 < 2^-1075
+  }
   for (mpfr_prec_t precision = 128;; precision *= 2) {
     const Interval s = enclose_scale(scale, d, precision);
     if (const std::optional<double> decided = decided_rounding(&s.get()->left, &s.get()->right, binary64))

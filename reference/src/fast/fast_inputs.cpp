@@ -175,7 +175,7 @@ LogitBound bound_logits(const Problem& problem) {
 
 double binary64_scale(const Problem& problem) {
   const double result = nearest_binary64_scale(problem.scale, problem.d());  // within 2^-53 |s| when normal
-  if (result != 0 && std::fabs(result) < 0x1p-1022)  // Lemma 33.2(a) needs a normal s~ (gap G4 of note 33)
+  if ((result == 0) != scale_is_exact_zero(problem.scale) || (result != 0 && std::fabs(result) < 0x1p-1022))  // Lemma 33.2(a) needs a normal s~ (gap G4 of note 33)
     throw InputError("case: the scale is below binary64's normal range; use --arith exact");
   if (!std::isfinite(result))  // |s| beyond DBL_MAX: no relative error bound at all (issue 9)
     throw InputError("case: the scale is beyond binary64's range; use --arith exact");

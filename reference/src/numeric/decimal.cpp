@@ -1,5 +1,6 @@
 #include "ropecert/decimal.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <regex>
 
@@ -34,6 +35,26 @@ std::optional<Rational> exact_decimal(const std::string& text) {
   const Integer power = boost::multiprecision::pow(Integer(10), static_cast<unsigned>(std::labs(exponent)));
   Rational value = exponent >= 0 ? Rational(mantissa * power) : Rational(mantissa, power);
   return negative ? Rational(-value) : value;
+}
+
+std::optional<long long> decimal_order(const std::string& text) {
+  // x = 0.D[f..] 10^(P - f + E): D the digits without the point, P the count before the point, f the index
+  // of the first non-zero digit, E the written exponent; 0.D[f..] lies in [1/10, 1).
+  long long digits = 0, before_point = -1, first_nonzero = -1;
+  std::size_t k = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
+  for (; k < text.size() && text[k] != 'e' && text[k] != 'E'; ++k) {
+    if (text[k] == '.') {
+      before_point = digits;
+      continue;
+    }
+    if (text[k] != '0' && first_nonzero < 0) first_nonzero = digits;
+    ++digits;
+  }
+  if (first_nonzero < 0) return std::nullopt;
+  if (before_point < 0) before_point = digits;
+  long long exponent = k < text.size() ? std::strtoll(text.c_str() + k + 1, nullptr, 10) : 0;  // saturates
+  exponent = std::max(-1000000000000000LL, std::min(exponent, 1000000000000000LL));
+  return before_point - first_nonzero + exponent;
 }
 
 }  // namespace ropecert

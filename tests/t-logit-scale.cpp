@@ -1,0 +1,73 @@
+// The logit scale's views (logit_scale.hpp): the binary64 view against one correctly rounded operation each
+// (IEEE division, MPFR's rec_sqrt, glibc's strtod), and decimals beyond MPFR's exponent range.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdlib>
+#include <mpfr.h>
+#include <string>
+
+#include "ropecert/decimal.hpp"
+#include "ropecert/logit_scale.hpp"
+
+using namespace ropecert;
+
+namespace {
+
+Scale decimal(const std::string& text) {
+  Scale s;
+  s.rule = Scale::Rule::decimal;
+  s.decimal = text;
+  return s;
+}
+
+std::string hex(double x) {
+  char text[40];
+  std::snprintf(text, sizeof text, "%a", x);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("nearest_binary64_scale is RN64 of the exact scale", "[scale]") {
+  Scale s;
+  for (std::size_t d : {1, 2, 3, 6, 64, 96, 128, 1000}) {
+    s.rule = Scale::Rule::inv_d;
+    CHECK(hex(nearest_binary64_scale(s, d)) == hex(1.0 / static_cast<double>(d)));
+    s.rule = Scale::Rule::inv_sqrt_d;
+    mpfr_t x;
+    mpfr_init2(x, 53);
+    mpfr_set_ui(x, d, MPFR_RNDN);
+    mpfr_rec_sqrt(x, x, MPFR_RNDN);
+    CHECK(hex(nearest_binary64_scale(s, d)) == hex(mpfr_get_d(x, MPFR_RNDN)));
+    mpfr_clear(x);
+  }
+  for (const char* text : {"0.1", "-0.3", "1e300", "1.7976931348623157e308", "4.9e-324", "2.4703282292062328e-324",
+                           "2.4703282292062327e-324", "1e-320", "-7e-310", "1e-400", "-1e-400"}) {
+    INFO(text);
+    CHECK(hex(nearest_binary64_scale(decimal(text), 8)) == hex(std::strtod(text, nullptr)));
+  }
+}
+
+TEST_CASE("nearest_binary64_scale of decimals too large to hold exactly ends, with the sign", "[scale][issue9]") {
+  // MPFR overflows on 10^(4e8) and underflows on 10^(-4e8): the Ziv loop on enclose_scale never decided them
+  // (an infinite end, or ends of both signs of zero).
+  CHECK(nearest_binary64_scale(decimal("1e400000000"), 8) == HUGE_VAL);
+  CHECK(nearest_binary64_scale(decimal("-1e400000000"), 8) == -HUGE_VAL);
+  CHECK(hex(nearest_binary64_scale(decimal("1e-400000000"), 8)) == hex(0.0));
+  CHECK(hex(nearest_binary64_scale(decimal("-1e-400000000"), 8)) == hex(-0.0));
+  CHECK(hex(nearest_binary64_scale(decimal("-0e99999"), 8)) == hex(0.0));  // an exact zero is +0
+  // An exponent beyond exact_decimal's 10^4 with a representable value: 10^20000 * 10^-20000 = 1.
+  CHECK(nearest_binary64_scale(decimal("1" + std::string(20000, '0') + "e-20000"), 8) == 1.0);
+  CHECK(nearest_binary64_scale(decimal("0." + std::string(20000, '0') + "15e20001"), 8) == 1.5);
+}
+
+TEST_CASE("decimal_order brackets |x| between powers of ten", "[scale][decimal]") {
+  CHECK(decimal_order("1") == 1);
+  CHECK(decimal_order("9.99") == 1);
+  CHECK(decimal_order("10") == 2);
+  CHECK(decimal_order("-0.001") == -2);
+  CHECK(decimal_order(".05e3") == 2);
+  CHECK(decimal_order("00012.5e-4") == -2);  // 0.00125
+  CHECK(decimal_order("1e99999999999999999999") == 1000000000000001LL);  // clamped exponent
+  CHECK_FALSE(decimal_order("0.000e5").has_value());
+}
