@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the commands examples/slurm_golden.sh would submit, locally (the shards two at a time with
+# xargs -P 2, then the merge), and checks that the merged suite is byte for byte the unsharded one.
+# Usage: test_slurm_golden.sh ROPECERT_BINARY
+set -euo pipefail
+ropecert="$1"
+here="$(cd "$(dirname "$0")" && pwd)"
+script="$here/../../examples/slurm_golden.sh"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+"$script" --out "$work/sharded" --suite smoke --shards 3 --ropecert "$ropecert" --print-commands > "$work/commands"
+[ "$(wc -l < "$work/commands")" = 4 ] || { echo "expected 3 shard commands and a merge command"; exit 1; }
+head -n 3 "$work/commands" | xargs -P 2 -I CMD sh -c 'CMD > /dev/null'
+sh -c "$(tail -n 1 "$work/commands")" > /dev/null
+"$ropecert" golden --suite smoke --out "$work/unsharded" > /dev/null 2>&1
+diff -r "$work/unsharded" "$work/sharded/suite"
+echo "merged suite of 3 shards (run 2 at a time) == unsharded suite"
+
+# Bad arguments: one line, exit 2.
+for args in "--suite huge --out x" "--shards 0 --out x" "--out"; do
+  set +e
+  err=$("$script" $args --print-commands 2>&1 > /dev/null)  # word splitting of $args intended
+  code=$?
+  set -e
+  [ "$code" = 2 ] || { echo "slurm_golden.sh $args: exit $code, expected 2"; exit 1; }
+  [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || { echo "slurm_golden.sh $args: not one line: $err"; exit 1; }
+done
+echo "bad arguments refused"
