@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
     --suite) need_value "$@" || die "--suite needs S"; suite="$2"; shift 2 ;;
     --shards) need_value "$@" || die "--shards needs N"; shards="$2"; shift 2 ;;
     --ropecert) need_value "$@" || die "--ropecert needs PATH"; ropecert="$2"; shift 2 ;;
-    --sbatch-args) need_value "$@" || die "--sbatch-args needs ARGS"; sbatch_args="$2"; shift 2 ;;
+    --sbatch-args) [ $# -ge 2 ] || die "--sbatch-args needs ARGS"; sbatch_args="$2"; shift 2 ;;  # sbatch options
     --print-commands) print=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
@@ -56,7 +56,7 @@ if [ "$print" = 1 ]; then
 fi
 
 command -v sbatch > /dev/null || die "sbatch not found (run on a Slurm login node, or use --print-commands)"
-# shellcheck disable=SC2086  # sbatch_args is a list of options
+# shellcheck disable=SC2086,SC2016  # sbatch_args is a list of options; the task id expands in the job
 array_job=$(sbatch --parsable $sbatch_args --job-name=ropecert-golden --array=0-$((shards - 1)) \
   --output="$out/logs/shard-%a.out" --wrap "$(shard_command '${SLURM_ARRAY_TASK_ID}')")
 array_job=${array_job%%;*}  # --parsable prints "jobid[;cluster]"

@@ -17,10 +17,43 @@ sh -c "$(tail -n 1 "$work/commands")" > /dev/null
 diff -r "$work/unsharded" "$work/sharded/suite"
 echo "merged suite of 3 shards (run 2 at a time) == unsharded suite"
 
+# The submission path, with a stand-in sbatch that runs each job at once (array tasks one by one, with
+# SLURM_ARRAY_TASK_ID set) and checks that the merge job depends on the array job.
+mkdir -p "$work/bin"
+cat > "$work/bin/sbatch" << 'STUB'
+#!/usr/bin/env bash
+set -euo pipefail
+array="" wrap="" dependency=""
+for arg in "$@"; do
+  case "$arg" in
+    --array=*) array="${arg#--array=}" ;;
+    --dependency=*) dependency="${arg#--dependency=}" ;;
+    --wrap) ;;
+    *) [ "${previous:-}" = "--wrap" ] && wrap="$arg" ;;
+  esac
+  previous="$arg"
+done
+id=$(( $(cat "$SBATCH_STUB_COUNTER" 2>/dev/null || echo 100) + 1 )); echo "$id" > "$SBATCH_STUB_COUNTER"
+if [ -n "$array" ]; then
+  for ((task = ${array%-*}; task <= ${array#*-}; task++)); do SLURM_ARRAY_TASK_ID=$task bash -c "$wrap" > /dev/null 2>&1; done
+  echo "$id" > "$SBATCH_STUB_COUNTER.array"
+else
+  [ "$dependency" = "afterok:$(cat "$SBATCH_STUB_COUNTER.array")" ] || { echo "merge job without afterok on the array" >&2; exit 1; }
+  bash -c "$wrap" > /dev/null 2>&1
+fi
+echo "$id;stubcluster"
+STUB
+chmod +x "$work/bin/sbatch"
+PATH="$work/bin:$PATH" SBATCH_STUB_COUNTER="$work/counter" \
+  "$script" --out "$work/submitted" --suite smoke --shards 2 --ropecert "$ropecert" --sbatch-args "--time=00:10:00" > /dev/null
+diff -r "$work/unsharded" "$work/submitted/suite"
+echo "submitted through (stub) sbatch: merged suite == unsharded suite"
+
 # Bad arguments: one line, exit 2.
 for args in "--suite huge --out x" "--shards 0 --out x" "--out"; do
   set +e
-  err=$("$script" $args --print-commands 2>&1 > /dev/null)  # word splitting of $args intended
+  # shellcheck disable=SC2086  # word splitting of $args intended
+  err=$("$script" $args --print-commands 2>&1 > /dev/null)
   code=$?
   set -e
   [ "$code" = 2 ] || { echo "slurm_golden.sh $args: exit $code, expected 2"; exit 1; }
