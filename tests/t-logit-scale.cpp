@@ -1,9 +1,12 @@
 // The logit scale's views (logit_scale.hpp): the binary64 view against one correctly rounded operation each
 // (IEEE division, MPFR's rec_sqrt, glibc's strtod), and decimals beyond MPFR's exponent range.
+#include <rapidcheck/catch.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdlib>
 #include <mpfr.h>
+#include <regex>
 #include <string>
 
 #include "ropecert/decimal.hpp"
@@ -70,4 +73,22 @@ TEST_CASE("decimal_order brackets |x| between powers of ten", "[scale][decimal]"
   CHECK(decimal_order("00012.5e-4") == -2);  // 0.00125
   CHECK(decimal_order("1e99999999999999999999") == 1000000000000001LL);  // clamped exponent
   CHECK_FALSE(decimal_order("0.000e5").has_value());
+}
+
+TEST_CASE("is_decimal is the decimal grammar, in linear time", "[scale][decimal]") {
+  for (const char* yes : {"1", "+1.", ".5", "-0.5e-3", "1E+5", "007", "0.e0"}) CHECK(is_decimal(yes));
+  for (const char* no : {"", ".", "+", "e5", "1e", "1e+", "1.2.3", "0x1p3", " 1", "1 ", "inf", "nan", "--1", "1e5.0"})
+    CHECK_FALSE(is_decimal(no));
+  // Issue 9 follow-up: std::regex recursed once per character and overflowed the stack on long scales.
+  CHECK(is_decimal(std::string(1000000, '7') + "e-999999"));
+  CHECK_FALSE(is_decimal(std::string(1000000, '7') + "x"));
+}
+
+TEST_CASE("is_decimal agrees with the grammar's regular expression on short strings", "[scale][decimal][property]") {
+  static const std::regex grammar(R"([+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?)");
+  rc::prop("same verdict", [] {
+    const std::string text = *rc::gen::container<std::string>(rc::gen::elementOf(std::string("019+-.eE x")));
+    RC_CLASSIFY(std::regex_match(text, grammar), "a decimal");
+    RC_ASSERT(is_decimal(text) == std::regex_match(text, grammar));
+  });
 }

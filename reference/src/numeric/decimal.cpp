@@ -2,13 +2,30 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <regex>
 
 namespace ropecert {
 
+// A linear scan (std::regex recurses once per character and overflows the stack on long strings).
 bool is_decimal(const std::string& text) {
-  static const std::regex decimal(R"([+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?)");
-  return std::regex_match(text, decimal);
+  std::size_t k = 0;
+  const auto digits = [&] {
+    const std::size_t start = k;
+    while (k < text.size() && text[k] >= '0' && text[k] <= '9') ++k;
+    return k - start;
+  };
+  if (k < text.size() && (text[k] == '+' || text[k] == '-')) ++k;
+  std::size_t mantissa_digits = digits();
+  if (k < text.size() && text[k] == '.') {
+    ++k;
+    mantissa_digits += digits();
+  }
+  if (mantissa_digits == 0) return false;
+  if (k < text.size() && (text[k] == 'e' || text[k] == 'E')) {
+    ++k;
+    if (k < text.size() && (text[k] == '+' || text[k] == '-')) ++k;
+    if (digits() == 0) return false;
+  }
+  return k == text.size();
 }
 
 std::optional<Rational> exact_decimal(const std::string& text) {
