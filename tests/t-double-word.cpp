@@ -159,30 +159,35 @@ TEST_CASE("double-word operations meet JMP's relative error bounds", "[double_wo
     static Worst worst{"add(DW, double)"};
     const DoubleWord x = draw_double_word(add_emin, add_emax);
     const DoubleWord y = draw_addend(x, add_emin, add_emax);
+    RC_LOG() << "x " << x << ", y " << y.hi << "\n";
     check_relative(worst, ropecert::add(x, y.hi), exact_value(x) + exact(y.hi), bound_add_double);
   });
   rc::prop("add(DW, DW) <= 3u^2 + 13u^3", [] {
     static Worst worst{"add(DW, DW)"};
     const DoubleWord x = draw_double_word(add_emin, add_emax);
     const DoubleWord y = draw_addend(x, add_emin, add_emax);
+    RC_LOG() << "x " << x << ", y " << y << "\n";
     check_relative(worst, ropecert::add(x, y), exact_value(x) + exact_value(y), bound_add);
   });
   rc::prop("mul(DW, double) <= 2u^2", [] {
     static Worst worst{"mul(DW, double)"};
     const DoubleWord x = draw_double_word(mul_emin, mul_emax);
     const double y = *gen_double(mul_emin, mul_emax);
+    RC_LOG() << "x " << x << ", y " << DoubleWord{y, 0} << "\n";
     check_relative(worst, ropecert::mul(x, y), exact_value(x) * exact(y), bound_mul_double);
   });
   rc::prop("mul(DW, DW) <= 5u^2", [] {
     static Worst worst{"mul(DW, DW)"};
     const DoubleWord x = draw_double_word(mul_emin, mul_emax);
     const DoubleWord y = draw_double_word(mul_emin, mul_emax);
+    RC_LOG() << "x " << x << ", y " << y << "\n";
     check_relative(worst, ropecert::mul(x, y), exact_value(x) * exact_value(y), bound_mul);
   });
   rc::prop("div(DW, DW) <= 9.8u^2", [] {
     static Worst worst{"div(DW, DW)"};
     const DoubleWord x = draw_double_word(mul_emin, mul_emax);
     const DoubleWord y = draw_double_word(mul_emin, mul_emax);
+    RC_LOG() << "x " << x << ", y " << y << "\n";
     check_relative(worst, ropecert::div(x, y), exact_value(x) / exact_value(y), bound_div);
   });
 }
