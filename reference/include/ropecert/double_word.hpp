@@ -64,8 +64,8 @@ DoubleWord mul(DoubleWord x, double y);
 DoubleWord mul(DoubleWord x, DoubleWord y);
 
 // JMP Algorithm 18 (DWDivDW3, with fma): x / y with |result - x / y| <= 9.8u^2 |x / y|
-// (JMP's theorem on Algorithm 18; note Lemma DW.6). Precondition y != 0. Hypothesis (R) is NOT
-// implied by W here (the residual 1 - y th may be tiny); the caller must ensure it (note, Lemma DW.7).
+// (JMP's theorem on Algorithm 18; note Lemma DW.6). Precondition y != 0. (R) holds when all four
+// doubles are in W_div = {0} u [2^-160, 2^160] (note, Lemma DW.8); W alone is not enough here.
 DoubleWord div(DoubleWord x, DoubleWord y);
 
 // The exact value x.hi + x.lo.
