@@ -11,9 +11,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <ostream>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "ropecert/double_word.hpp"
+#include "ropecert/double_word_dot.hpp"
 #include "ropecert/exact_numbers.hpp"
 
 using ropecert::DoubleWord;
@@ -193,6 +196,60 @@ TEST_CASE("double-word operations meet JMP's relative error bounds", "[double_wo
     RC_LOG() << "x " << x << ", y " << y << "\n";
     check_relative(worst, ropecert::div(x, y), exact_value(x) / exact_value(y), bound_div);
   });
+}
+
+TEST_CASE("double-word dot product: the exact error is within the a-posteriori bound", "[double_word][dot]") {
+  rc::prop("dot(x, y), n in 1..24, with cancelling halves", [] {
+    static Worst worst{"dot(x, y) (error / bound)"};
+    const int n = *rc::gen::inRange(1, 25);
+    const int spread = *rc::gen::element(0, 10, 240);  // exponent spread of the entries
+    std::vector<DoubleWord> x, y;
+    for (int i = 0; i < n; ++i) {
+      x.push_back(draw_double_word(-spread, spread));
+      y.push_back(draw_double_word(-spread, spread));
+    }
+    // Cancellation: the second half repeats the first with x negated (plus a perturbed copy).
+    if (*rc::gen::arbitrary<bool>()) {
+      for (int i = 0; i < n; ++i) {
+        x.push_back(DoubleWord{-x[std::size_t(i)].hi, -x[std::size_t(i)].lo});
+        y.push_back(y[std::size_t(i)]);
+      }
+      if (*rc::gen::arbitrary<bool>()) {
+        x.push_back(draw_double_word(-spread - 60, -spread));
+        y.push_back(draw_double_word(-spread, spread));
+      }
+    }
+    Rational exact_dot(0);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      exact_dot += exact_value(x[i]) * exact_value(y[i]);
+      RC_LOG() << "x[" << i << "] " << x[i] << ", y[" << i << "] " << y[i] << "\n";
+    }
+    const ropecert::DoubleWordDot d = ropecert::dot(x, y);
+    RC_LOG() << "value " << d.value << ", bound " << DoubleWord{d.error_bound, 0} << "\n";
+    RC_ASSERT(std::isfinite(d.error_bound));
+    const Rational error = abs(exact_value(d.value) - exact_dot);
+    RC_ASSERT(error <= exact(d.error_bound));
+    const double ratio = Rational(error / exact(d.error_bound)).convert_to<double>();
+    if (ratio > worst.ratio) worst.ratio = ratio;
+  });
+}
+
+TEST_CASE("double-word dot product: hypotheses and edge cases", "[double_word][dot][named]") {
+  const std::vector<DoubleWord> none;
+  CHECK(ropecert::dot(none, none).error_bound == 0);
+  CHECK_THROWS_AS(ropecert::dot(none, std::vector<DoubleWord>{{1.0, 0.0}}), std::invalid_argument);
+  // 1 * 1 + 2^-60 * 1 is exact in double-word: value 1 + 2^-60, with a positive bound.
+  const ropecert::DoubleWordDot exact_case =
+      ropecert::dot({{1.0, 0.0}, {0x1p-60, 0.0}}, {{1.0, 0.0}, {1.0, 0.0}});
+  CHECK(exact_case.value.hi == 1.0);
+  CHECK(exact_case.value.lo == 0x1p-60);
+  CHECK(exact_case.error_bound > 0);
+  CHECK(exact_case.error_bound < 0x1p-100);
+  // Outside the window W, or not a double-word number: uncertified.
+  CHECK(std::isinf(ropecert::dot({{0x1p486, 0.0}}, {{1.0, 0.0}}).error_bound));
+  CHECK(std::isinf(ropecert::dot({{1.0, 0x1p-486}}, {{1.0, 0.0}}).error_bound));
+  CHECK(std::isinf(ropecert::dot({{1.0, 0x1p-52}}, {{1.0, 0.0}}).error_bound));
+  CHECK(std::isinf(ropecert::dot({{1.0, 0.0}}, {{NAN, 0.0}}).error_bound));
 }
 
 TEST_CASE("double-word named cases", "[double_word][named]") {
