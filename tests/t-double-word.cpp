@@ -133,6 +133,17 @@ constexpr int mul_emin = -240, mul_emax = 240;
 // least 2^-113 times them.
 constexpr int div_emin = -47, div_emax = 47;
 
+// x op y for two double-word operands with high-word exponents in [emin, emax], checked against the
+// exact operation on their exact values.
+template <typename Operation, typename ExactOperation>
+void check_double_word_pair(Worst& worst, int emin, int emax, Operation operation, ExactOperation exact_operation,
+                            const Rational& bound) {
+  const DoubleWord x = draw_double_word(emin, emax);
+  const DoubleWord y = draw_double_word(emin, emax);
+  RC_LOG() << "x " << x << ", y " << y << "\n";
+  check_relative(worst, operation(x, y), exact_operation(exact_value(x), exact_value(y)), bound);
+}
+
 TEST_CASE("error-free transformations are exact", "[double_word][eft]") {
   rc::prop("two_sum: s = RN(a + b), s + e = a + b", [] {
     const double a = *gen_double(add_emin, add_emax);
@@ -184,17 +195,15 @@ TEST_CASE("double-word operations meet JMP's relative error bounds", "[double_wo
   });
   rc::prop("mul(DW, DW) <= 5u^2", [] {
     static Worst worst{"mul(DW, DW)"};
-    const DoubleWord x = draw_double_word(mul_emin, mul_emax);
-    const DoubleWord y = draw_double_word(mul_emin, mul_emax);
-    RC_LOG() << "x " << x << ", y " << y << "\n";
-    check_relative(worst, ropecert::mul(x, y), exact_value(x) * exact_value(y), bound_mul);
+    check_double_word_pair(
+        worst, mul_emin, mul_emax, [](DoubleWord x, DoubleWord y) { return ropecert::mul(x, y); },
+        [](const Rational& x, const Rational& y) { return Rational(x * y); }, bound_mul);
   });
   rc::prop("div(DW, DW) <= 9.8u^2", [] {
     static Worst worst{"div(DW, DW)"};
-    const DoubleWord x = draw_double_word(div_emin, div_emax);
-    const DoubleWord y = draw_double_word(div_emin, div_emax);
-    RC_LOG() << "x " << x << ", y " << y << "\n";
-    check_relative(worst, ropecert::div(x, y), exact_value(x) / exact_value(y), bound_div);
+    check_double_word_pair(
+        worst, div_emin, div_emax, [](DoubleWord x, DoubleWord y) { return ropecert::div(x, y); },
+        [](const Rational& x, const Rational& y) { return Rational(x / y); }, bound_div);
   });
 }
 

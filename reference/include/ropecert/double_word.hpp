@@ -1,7 +1,7 @@
 // Double-word ("double-double") arithmetic in binary64 with the proven relative error bounds of
 // Joldes, Muller, Popescu, "Tight and rigorous error bounds for basic building blocks of double-word
 // arithmetic", ACM TOMS 44(2), 2017 (JMP below); proofs-notes/13-fast-certified-path.md, section
-// double_word (Lemmas DW.1-DW.7). u = 2^-53.
+// double_word (Lemmas DW.1-DW.8). u = 2^-53.
 //
 // Hypotheses of every bound below (DW.0 in the note):
 //  (RN) the rounding mode is round to nearest ties to even (callers check the environment once,
