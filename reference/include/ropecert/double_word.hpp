@@ -22,7 +22,7 @@
 
 namespace ropecert {
 
-// The real number hi + lo. Invariant (a "double-word number", JMP Definition 1.1):
+// The real number hi + lo. Invariant (a "double-word number" in JMP's sense, note DW.0):
 // hi = RN(hi + lo), hence |lo| <= ulp(hi) / 2. Zero is {0, 0}.
 struct DoubleWord {
   double hi;
@@ -44,7 +44,7 @@ DoubleWord two_prod(double a, double b);
 
 // Magnitude window of the sufficient condition below: an operand window W = {0} u [2^-485, 2^485].
 // If every double of the operands (hi, lo, and y) is in W, every product of two of them is 0 or a
-// multiple of 2^-1074 below 2^970, which gives (R) for add, mul (note, Lemma DW.7).
+// multiple of 2^-1074 below 2^970, which gives (R) for both mul (note, Lemma DW.7).
 
 // JMP Algorithm 4 (DWPlusFP): x + y with |result - (x + y)| <= 2u^2 |x + y| (JMP's theorem on
 // Algorithm 4; note Lemma DW.2). Needs only "no overflow" for (R) (it only adds).
