@@ -254,6 +254,23 @@ TEST_CASE("double-word dot product: hypotheses and edge cases", "[double_word][d
   CHECK(exact_case.value.lo == 0x1p-60);
   CHECK(exact_case.error_bound > 0);
   CHECK(exact_case.error_bound < 0x1p-100);
+  // The summation term of the bound is needed: s_1 = 1 + (2^53 - 1) 2^-107 (its low word ends at 2^-107), then
+  // 48 exact products p = 2^-108 (1 - 2^-40), each just below half the last place of the low word, so each
+  // addition can drop nearly all of p. The error then exceeds 6u^2 sum |p_i|, the product term alone.
+  std::vector<DoubleWord> x{{1.0, 0x1.fffffffffffffp-55}}, y{{1.0, 0.0}};
+  for (int i = 0; i < 48; ++i) {
+    x.push_back({0x1p-108 - 0x1p-148, 0.0});
+    y.push_back({1.0, 0.0});
+  }
+  Rational exact_sum(0), product_term(0);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    exact_sum += exact_value(x[i]) * exact_value(y[i]);
+    product_term += 6 * u_power(2) * abs(exact_value(x[i]) * exact_value(y[i]));
+  }
+  const ropecert::DoubleWordDot drift = ropecert::dot(x, y);
+  const Rational drift_error = abs(exact_value(drift.value) - exact_sum);
+  CHECK(drift_error > product_term);
+  CHECK(drift_error <= exact(drift.error_bound));
   // Outside the window W, or not a double-word number: uncertified.
   CHECK(std::isinf(ropecert::dot({{0x1p486, 0.0}}, {{1.0, 0.0}}).error_bound));
   CHECK(std::isinf(ropecert::dot({{1.0, 0x1p-486}}, {{1.0, 0.0}}).error_bound));
