@@ -236,6 +236,12 @@ TEST_CASE("exact_product refuses inputs outside its range, with the reason") {
   for (double& v : tiny_b.values) v *= 0x1p-600;
   CHECK_THAT(refusal(tiny, tiny_b), Catch::Contains("below 2^-1022"));
 
+  Matrix small = a;  // A's slice entries would fall below 2^-1022 (grid 2^(-1000 + 27 - 53)), though the
+  Matrix large = b;  // products with B's would not: refused, so that no DGEMM input is subnormal
+  for (double& v : small.values) v *= 0x1p-1002;
+  for (double& v : large.values) v *= 0x1p900;
+  CHECK_THAT(refusal(small, large), Catch::Contains("outside the exponent range"));
+
   Matrix spread = a;
   spread.at(0, 1) = std::numeric_limits<double>::denorm_min();  // the remainder of row 0 needs sigma < 2^-1022
   CHECK_THAT(refusal(spread, b), Catch::Contains("outside the exponent range"));

@@ -39,8 +39,9 @@ int ozaki_beta(std::size_t k);
 //  - the environment is unsupported (floating_environment.hpp: not round to nearest, or FTZ/DAZ set),
 //    which the extraction of Lemma EP.1 needs;
 //  - the exponent range of note 13, Lemma EP.4 is left: a row of A or column of B (or a remainder of it) has
-//    maximum magnitude mu with 2^(ceil(log2 mu) + beta) above 2^1023 or below 2^-1021, or a slice product
-//    could reach 2^1024 or hold a nonzero value below 2^-1022 (then no value in any DGEMM is subnormal);
+//    maximum magnitude mu with 2^(ceil(log2 mu) + beta) above 2^1023 or a slice grid 2^(ceil(log2 mu) + beta
+//    - 53) below 2^-1022 (so inputs with subnormal entries are refused), or a slice product could reach 2^1024
+//    or hold a nonzero value below 2^-1022 (then no value in any DGEMM is subnormal);
 //  - blas_products_are_exact() is false.
 // Throws std::invalid_argument when a.cols != b.rows or k == 0.
 SliceProducts exact_product(const Matrix& a, const Matrix& b);

@@ -48,7 +48,7 @@ RowSplitting split_rows(const Matrix& x, int beta, const char* name) {
       if (mu == 0) continue;
       nonzero = true;
       const int e = ceil_log2(mu) + beta;  // sigma = 0.75 2^e, |remainder| <= 2^(e - beta) <= 2^(e - 2)
-      if (e > 1023 || e < -1021) {
+      if (e > 1023 || e - 53 < -1022) {  // sigma + r finite; slice entries normal or zero (Lemma EP.4)
         result.refused = std::string("a ") + name + " row or remainder of magnitude 2^" + std::to_string(e - beta) +
                          " is outside the exponent range of the splitting (note 13, Lemma EP.4)";
         return result;
