@@ -43,7 +43,8 @@ int ozaki_beta(std::size_t k);
 //    - 53) below 2^-1022 (so inputs with subnormal entries are refused), or a slice product could reach 2^1024
 //    or hold a nonzero value below 2^-1022 (then no value in any DGEMM is subnormal);
 //  - blas_products_are_exact() is false.
-// Throws std::invalid_argument when a.cols != b.rows or k == 0.
+// Throws std::invalid_argument when a.cols != b.rows or k == 0, std::length_error when a dimension exceeds
+// the BLAS integer (blasint) range.
 SliceProducts exact_product(const Matrix& a, const Matrix& b);
 
 // The start-up self-test of the BLAS assumption (note 13, exact_product, "Self-test"), run once and cached.

@@ -28,7 +28,8 @@ int ceil_log2(double mu) {
 // The row-wise splitting of X (Lemmas EP.1, EP.2): slices[s] holds, in row i, the s-th slice of row i of X
 // (zero once the row is exhausted); X = sum_s slices[s] exactly. grid_min and grid_max bound the exponents g
 // of the grids 2^g of the nonzero slice rows (entries of row i of a slice are integers of at most 53 - beta
-// bits times 2^g_i). refused says why the splitting left the range of Lemma EP.4 ("" otherwise).
+// bits times 2^g_i). refused says why the splitting left the range of Lemma EP.4 ("" otherwise); `what`
+// names a row of X in that message.
 struct RowSplitting {
   std::vector<Matrix> slices;
   int grid_min = std::numeric_limits<int>::max();
@@ -36,7 +37,7 @@ struct RowSplitting {
   std::string refused;
 };
 
-RowSplitting split_rows(const Matrix& x, int beta, const char* name) {
+RowSplitting split_rows(const Matrix& x, int beta, const char* what) {
   RowSplitting result;
   Matrix remainder = x;
   for (;;) {
@@ -49,8 +50,9 @@ RowSplitting split_rows(const Matrix& x, int beta, const char* name) {
       nonzero = true;
       const int e = ceil_log2(mu) + beta;  // sigma = 0.75 2^e, |remainder| <= 2^(e - beta) <= 2^(e - 2)
       if (e > 1023 || e - 53 < -1022) {  // sigma + r finite; slice entries normal or zero (Lemma EP.4)
-        result.refused = std::string("a ") + name + " row or remainder of magnitude 2^" + std::to_string(e - beta) +
-                         " is outside the exponent range of the splitting (note 13, Lemma EP.4)";
+        result.refused = std::string("a ") + what + " (or its remainder) with largest magnitude in (2^" +
+                         std::to_string(e - beta - 1) + ", 2^" + std::to_string(e - beta) +
+                         "] is outside the exponent range of the splitting (note 13, Lemma EP.4)";
         return result;
       }
       result.grid_min = std::min(result.grid_min, e - 53);
@@ -79,6 +81,9 @@ Matrix transpose(const Matrix& x) {
 Matrix multiply_by_transpose(const Matrix& x, const Matrix& yt) {
   Matrix c(x.rows, yt.rows);
   if (x.rows == 0 || yt.rows == 0) return c;
+  const auto blas_max = static_cast<std::size_t>(std::numeric_limits<blasint>::max());
+  if (x.rows > blas_max || yt.rows > blas_max || x.cols > blas_max)
+    throw std::length_error("exact_product: a dimension exceeds the BLAS integer range");
   const auto k = static_cast<blasint>(x.cols);
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(x.rows), static_cast<blasint>(yt.rows),
               k, 1.0, x.values.data(), k, yt.values.data(), k, 0.0, c.values.data(), static_cast<blasint>(yt.rows));
@@ -190,8 +195,8 @@ SliceProducts exact_product(const Matrix& a, const Matrix& b) {
     return result;
   }
   const int beta = ozaki_beta(a.cols);
-  const RowSplitting as = split_rows(a, beta, "A");
-  const RowSplitting bs = split_rows(transpose(b), beta, "B^T");
+  const RowSplitting as = split_rows(a, beta, "row of A");
+  const RowSplitting bs = split_rows(transpose(b), beta, "column of B");
   if (!as.refused.empty() || !bs.refused.empty()) {
     result.refused = as.refused.empty() ? bs.refused : as.refused;
     return result;
