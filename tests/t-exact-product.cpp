@@ -11,7 +11,6 @@
 #include <cfenv>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <iostream>
 #include <limits>
 #include <random>
@@ -54,7 +53,7 @@ int common_scale(const std::vector<const Matrix*>& ms) {
   return scale == std::numeric_limits<int>::max() ? 0 : scale;
 }
 
-// The slow twin, from the definition: 2^-(sA + sB) A B as an integer matrix (A = 2^sA IA, B = 2^sB IB).
+// The matrix 2^scale m, m an integer matrix (FLINT).
 struct ScaledIntegerMatrix {
   fmpz_mat_t m;
   int scale = 0;  // the matrix is 2^scale m
@@ -71,7 +70,9 @@ void set_matrix(ScaledIntegerMatrix& out, const Matrix& x, int scale) {
       set_scaled(fmpz_mat_entry(out.m, static_cast<slong>(i), static_cast<slong>(j)), x.at(i, j), scale);
 }
 
-// Whether the exact sum of result.products equals A B exactly (the first difference is printed).
+// Whether the exact sum of result.products equals A B, the slow twin from the definition: A = 2^sA IA and
+// B = 2^sB IB with integer matrices, A B = 2^(sA + sB) IA IB by fmpz_mat_mul, compared at a common scale
+// (the first difference is printed).
 bool sum_is_exact_product(const SliceProducts& result, const Matrix& a, const Matrix& b) {
   ScaledIntegerMatrix ia(a.rows, a.cols), ib(b.rows, b.cols), exact(a.rows, b.cols), sum(a.rows, b.cols),
       term(a.rows, b.cols);
