@@ -6,7 +6,8 @@ JOBS           ?= $(shell nproc)
 # Debian 12 packages the project builds and tests with.
 DEB_PACKAGES = build-essential cmake pkg-config libgmp-dev libmpfr-dev libmpfi-dev \
   libboost-dev libflint-dev libflint-arb-dev librapidcheck-dev catch2 libfftw3-dev \
-  nlohmann-json3-dev clang-14 libclang-rt-14-dev python3 python3-numpy python3-dev pybind11-dev libssl-dev
+  nlohmann-json3-dev clang-14 libclang-rt-14-dev python3 python3-numpy python3-dev pybind11-dev libssl-dev \
+  libopenblas-dev
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -9,12 +9,10 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
-#if defined(__SSE__)
-#include <xmmintrin.h>
-#endif
 
 #include "ropecert/fast_attention.hpp"
 #include "ropecert/fast_inputs.hpp"
+#include "ropecert/floating_environment.hpp"
 #include "ropecert/polynomial.hpp"
 #include "ropecert/rounding.hpp"
 #include "ropecert/toeplitz.hpp"
@@ -96,17 +94,6 @@ Binary64Result normalise(const Problem& problem, const Accumulated& sums) {
 // The exceptions that void the model of Lemma 33.3 inside a window: underflow (tiny and inexact), overflow,
 // and invalid operations or divisions by zero (a NaN or an infinity from finite operands).
 constexpr int window_exceptions = FE_UNDERFLOW | FE_OVERFLOW | FE_INVALID | FE_DIVBYZERO;
-
-// Why this thread's floating-point environment breaks the model of Lemma 33.3 ("" if it does not): the
-// rounding mode is not round to nearest, or (SSE) MXCSR flushes tiny results to zero (FTZ, bit 15) or treats
-// subnormal inputs as zero (DAZ, bit 6). Checked before a route computes anything (note 33, Scope).
-std::string unsupported_environment() {
-  if (std::fegetround() != FE_TONEAREST) return "the rounding mode is not round to nearest";
-#if defined(__SSE__)
-  if ((_mm_getcsr() & (0x8000u | 0x0040u)) != 0) return "MXCSR flushes subnormals to zero (FTZ or DAZ set)";
-#endif
-  return "";
-}
 
 // Marks `result` uncertified (bound +infinity, with the reason) when the environment was unsupported at the
 // start of the route, when a software rounding left binary64's normal range (`software_out_of_range`), or
