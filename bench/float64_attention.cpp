@@ -5,8 +5,8 @@
 //
 //   float64_attention CASE_DIR [--out DIR] [--threads N]
 //
-// --threads is accepted for symmetry and ignored (a threaded BLAS reads its own variable, e.g.
-// OPENBLAS_NUM_THREADS). Writes DIR/T.npy (the float64 results, not correctly rounded).
+// --threads N (default 1) is passed to OpenBLAS (openblas_set_num_threads) when the CBLAS found at run time is
+// OpenBLAS; the reference BLAS is single-threaded. Writes DIR/T.npy (the float64 results, not correctly rounded).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,6 +16,9 @@
 
 #if ROPECERT_BENCH_CBLAS
 #include <cblas.h>
+// Defined only when the BLAS behind libblas.so.3 is OpenBLAS (Debian's alternatives system): weak, so that
+// its address is null with the reference BLAS.
+extern "C" void openblas_set_num_threads(int threads) __attribute__((weak));
 #endif
 
 #include "peer_case.hpp"
@@ -41,6 +44,18 @@ void multiply(const double* a, const double* b, double* c, std::size_t m, std::s
       else
         for (std::size_t j = 0; j < n; ++j) c[i * n + j] += x * b[l * n + j];
     }
+#endif
+}
+
+// Sets the BLAS thread count where the BLAS has one; returns the BLAS's description.
+const char* set_blas_threads(int threads) {
+#if ROPECERT_BENCH_CBLAS
+  if (openblas_set_num_threads == nullptr) return "cblas_dgemm (not OpenBLAS: one thread)";
+  openblas_set_num_threads(threads);
+  return "cblas_dgemm (OpenBLAS)";
+#else
+  (void)threads;
+  return "loops";
 #endif
 }
 
@@ -80,6 +95,7 @@ int float64_attention_main(int argc, char** argv) {
   const ropecert_bench::PeerArguments arguments = ropecert_bench::parse_peer_arguments(argc, argv, false);
   const Problem problem = ropecert_bench::load_standard_rope_case(arguments.case_dir);
   const std::size_t n_q = problem.n_q(), n_k = problem.n_k(), d = problem.d(), d_v = problem.d_v();
+  const char* blas = set_blas_threads(arguments.threads);
 
   const auto start = std::chrono::steady_clock::now();
   const std::vector<double> q = rotated(problem.Q, [&](std::size_t i) { return problem.query_position(i); },
@@ -105,8 +121,8 @@ int float64_attention_main(int argc, char** argv) {
     for (std::size_t c = 0; c < d_v; ++c) t[i * d_v + c] /= row_sum[i];
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  std::printf("float64_attention: n_q=%zu n_k=%zu d=%zu d_v=%zu matmul=%s\n", n_q, n_k, d, d_v,
-              ROPECERT_BENCH_CBLAS ? "cblas_dgemm" : "loops");
+  std::printf("float64_attention: n_q=%zu n_k=%zu d=%zu d_v=%zu threads=%d matmul=%s\n", n_q, n_k, d, d_v,
+              arguments.threads, blas);
   std::printf("wall time: %.3f s (computation, without reading the case or writing the outputs)\n", seconds);
   if (arguments.out) {
     std::filesystem::create_directories(*arguments.out);
