@@ -114,6 +114,13 @@ struct RopeParams {
   std::int64_t k_offset = 0;   // position of key row 0
   RopeScaling scaling;         // HF rope_scaling (standard angles only); kind none by default
   RopeEmulation emulate;       // exact by default
+
+  // True when rope.scaling or rope.emulate is not the default: the rotations are then not R_m of
+  // theta_p = base^(-2p/r) (or the pythagorean angles) alone.
+  bool scaled_or_emulated() const {
+    return scaling.kind != RopeScalingKind::none || emulate.inv_freq != InvFreqEmulation::exact ||
+           emulate.cos_sin != CosSinEmulation::exact;
+  }
 };
 
 // Largest position allowed, so that positions and their differences are exact in int64 and double.

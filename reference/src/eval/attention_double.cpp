@@ -230,10 +230,7 @@ class QuadraticAttention {
 // Refuses rope.scaling and rope.emulate (std::invalid_argument): this baseline computes only
 // theta_p = base^(-2p/r) with unscaled std::cos / std::sin, and must not silently ignore a convention.
 Matrix attention_quadratic_double(const Problem& problem, unsigned threads) {
-  const RopeParams& rope = problem.rope;
-  if (problem.kind == Kind::rope &&
-      (rope.scaling.kind != RopeScalingKind::none || rope.emulate.inv_freq != InvFreqEmulation::exact ||
-       rope.emulate.cos_sin != CosSinEmulation::exact))
+  if (problem.kind == Kind::rope && problem.rope.scaled_or_emulated())
     throw std::invalid_argument(
         "attention_quadratic_double: rope scaling / emulation (rope.scaling, rope.emulate) is not supported");
   QuadraticAttention attention(problem);

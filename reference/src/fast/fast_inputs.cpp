@@ -97,10 +97,7 @@ void require_fast_conventions(const Problem& problem, const char* who) {
 }  // namespace
 
 std::string fast_conventions_unsupported(const Problem& problem) {
-  const RopeParams& rope = problem.rope;
-  if (problem.kind == Kind::rope &&
-      (rope.scaling.kind != RopeScalingKind::none || rope.emulate.inv_freq != InvFreqEmulation::exact ||
-       rope.emulate.cos_sin != CosSinEmulation::exact))
+  if (problem.kind == Kind::rope && problem.rope.scaled_or_emulated())
     return "the fast algorithm does not support rope scaling / emulation (rope.scaling, rope.emulate)";
   return "";
 }

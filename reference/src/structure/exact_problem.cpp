@@ -12,10 +12,7 @@ std::string exact_view_unavailable(const Problem& problem) {
   // Scaling and the inv_freq emulation need standard angles (validate_problem), but the cos / sin emulation
   // does not; none of them is part of the exact view (exact_coupling knows only R_{-delta}), so refuse each
   // explicitly rather than rely on the angles.
-  const RopeParams& rope = problem.rope;
-  if (problem.kind == Kind::rope &&
-      (rope.scaling.kind != RopeScalingKind::none || rope.emulate.inv_freq != InvFreqEmulation::exact ||
-       rope.emulate.cos_sin != CosSinEmulation::exact))
+  if (problem.kind == Kind::rope && problem.rope.scaled_or_emulated())
     return "rope scaling and framework emulation (rope.scaling, rope.emulate) have no exact rational view: the "
            "emulated rotations are not a function of the position difference";
   if (problem.kind == Kind::rope && problem.rope.angles == Angles::standard)
