@@ -11,12 +11,14 @@
 #include "ropecert/problem.hpp"
 #include "support/arb_oracle.hpp"
 #include "support/hand_problems.hpp"
+#include "support/hex_text.hpp"
 #include "support/oracle_checks.hpp"
 
 using namespace ropecert;
 using ropecert_test::arb_attention;
 using ropecert_test::arb_ball_inside;
 using ropecert_test::ArbBall;
+using ropecert_test::hex;
 using ropecert_test::ball_roundings;
 using ropecert_test::BallRoundings;
 using ropecert_test::rope_problem;
@@ -29,12 +31,6 @@ CertifiedOutput evaluate(const Problem& p) { return evaluate_certified(p, EvalOp
 float binary32_of(double x) { return static_cast<float>(x); }  // RN, exact for the values used here
 
 // "%a" is exact and shows the sign of zero, so equal strings mean identical values.
-std::string hex(double x) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%a", x);
-  return text;
-}
-
 // Oracle precision: far beyond the 2^-81 scale of the smallest output used below.
 constexpr slong oracle_precision = 512;
 

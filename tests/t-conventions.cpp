@@ -39,15 +39,17 @@
 #include "ropecert/rope_geometry.hpp"
 #include "ropecert/rope_scaling.hpp"
 #include "support/arb_oracle.hpp"
-#include "support/oracle_checks.hpp"
 #include "support/case_generators.hpp"
 #include "support/cli_runner.hpp"
+#include "support/hex_text.hpp"
+#include "support/oracle_checks.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace ropecert;
 using ropecert_test::arb_attention;
 using ropecert_test::ArbBall;
 using ropecert_test::ball_roundings;
+using ropecert_test::hex;
 using ropecert_test::BallRoundings;
 using ropecert_test::consistent;
 using ropecert_test::describe;
@@ -57,12 +59,6 @@ namespace {
 
 constexpr slong oracle_precision = 600;
 using Method = RopeScalingKind;
-
-std::string hex(double x) {
-  char text[40];
-  std::snprintf(text, sizeof text, "%a", x);
-  return text;
-}
 
 bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 

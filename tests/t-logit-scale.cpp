@@ -11,8 +11,10 @@
 
 #include "ropecert/decimal.hpp"
 #include "ropecert/logit_scale.hpp"
+#include "support/hex_text.hpp"
 
 using namespace ropecert;
+using ropecert_test::hex;
 
 namespace {
 
@@ -21,12 +23,6 @@ Scale decimal(const std::string& text) {
   s.rule = Scale::Rule::decimal;
   s.decimal = text;
   return s;
-}
-
-std::string hex(double x) {
-  char text[40];
-  std::snprintf(text, sizeof text, "%a", x);
-  return text;
 }
 
 }  // namespace

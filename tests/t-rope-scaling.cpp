@@ -20,21 +20,17 @@
 #include "ropecert/rope_parameters.hpp"
 #include "ropecert/rope_scaling.hpp"
 #include "support/arb_oracle.hpp"
+#include "support/hex_text.hpp"
 
 using namespace ropecert;
 using ropecert_test::arb_ball_inside;
 using ropecert_test::ArbBall;
+using ropecert_test::hex;
 
 namespace {
 
 constexpr slong oracle_precision = 320;
 using Method = RopeScalingKind;
-
-std::string hex(double x) {
-  char text[40];
-  std::snprintf(text, sizeof text, "%a", x);
-  return text;
-}
 
 std::string show(const Interval& x) {
   char* text = nullptr;

@@ -18,6 +18,7 @@
 
 #include "ropecert/exact_numbers.hpp"
 #include "ropecert/rounding.hpp"
+#include "support/hex_text.hpp"
 #include "support/mpfr_twin.hpp"
 
 using ropecert_test::mpfr_emulated;
@@ -36,6 +37,8 @@ using ropecert::round_rational;
 using ropecert::RoundingMode;
 
 namespace {
+
+using ropecert_test::hex;  // beside the overloads below
 
 constexpr RoundingMode all_modes[] = {RoundingMode::nearest_even, RoundingMode::down, RoundingMode::up};
 constexpr RoundingMode nearest = RoundingMode::nearest_even;
@@ -65,12 +68,6 @@ std::string hex(const mpfr_t x) {
 }
 
 // "%a" is exact and shows the sign of zero, so equal strings mean identical results.
-std::string hex(double x) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%a", x);
-  return text;
-}
-
 std::string hex(const mpq_t x) {
   const int length = gmp_snprintf(nullptr, 0, "%#Qx", x);
   std::string text(std::size_t(length) + 1, '\0');

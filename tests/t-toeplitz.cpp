@@ -25,22 +25,19 @@
 
 #include "ropecert/toeplitz.hpp"
 #include "support/arb_oracle.hpp"
+#include "support/hex_text.hpp"
 
 using namespace ropecert;
 using ropecert_test::ArbBall;
 
 namespace {
 
+using ropecert_test::hex;  // beside the overloads below
+
 const std::vector<std::size_t> sizes = {1, 2, 3, 4, 6, 8, 12, 30, 59, 64, 100};
 // Deterministic checks also run at larger n: N = 1000, 4116 = 2^2 3 7^3, 20000 = 2^5 5^4.
 const std::vector<std::size_t> large_sizes = {500, 2049, 10000};
 constexpr double u = 0x1p-53;
-
-std::string hex(double x) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%a", x);
-  return text;
-}
 
 std::string hex(const std::vector<double>& values) {
   std::string text;

@@ -6,6 +6,9 @@
 #include <sstream>
 #include <vector>
 
+#include "ropecert/rope_parameters.hpp"
+#include "support/hex_text.hpp"
+
 namespace ropecert_test {
 
 using namespace ropecert;
@@ -197,19 +200,13 @@ void describe_matrix(std::ostringstream& out, const char* name, const Matrix& m)
   }
   out << '}';
 }
-std::string hex(double x) {
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%a", x);
-  return buffer;
-}
 
 // rope.scaling (every field, exactly) and rope.emulate, when not the defaults.
 void describe_conventions(std::ostringstream& out, const RopeParams& rope) {
-  static const char* const kinds[] = {"none", "linear", "dynamic", "yarn", "llama3", "longrope"};
   static const char* const cos_sin[] = {"exact", "float32", "bfloat16", "float16"};
   const RopeScaling& s = rope.scaling;
   if (s.kind != RopeScalingKind::none) {
-    out << " scaling={" << kinds[static_cast<int>(s.kind)] << " factor=" << (s.factor ? hex(*s.factor) : "unset")
+    out << " scaling={" << rope_scaling_kind_name(s.kind) << " factor=" << (s.factor ? hex(*s.factor) : "unset")
         << " L=" << s.original_max_position_embeddings << " M=" << s.max_position_embeddings
         << " seq=" << s.sequence_length << " beta_fast=" << hex(s.beta_fast) << " beta_slow=" << hex(s.beta_slow)
         << " mscale=" << (s.mscale ? hex(*s.mscale) : "unset")
