@@ -32,6 +32,7 @@ const CommandSpec bench_command{
     "BENCHMARK (eval or fast)",
     1,
     1,
+    {},
 };
 
 std::vector<std::size_t> parse_sizes(const std::string& text) {

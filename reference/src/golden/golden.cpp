@@ -26,6 +26,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The manifest's "generator": a merge accepts only shards of this very version.
+const std::string golden_generator = std::string("ropecert ") + ROPECERT_VERSION;
+
 std::uint64_t fnv1a(const std::string& text) {
   std::uint64_t hash = 14695981039346656037ull;
   for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
@@ -362,7 +365,7 @@ std::map<std::string, std::string> write_test(const SuiteTest& test, const fs::p
 GoldenManifest suite_manifest(GoldenSuiteKind suite, GoldenShard shard, const std::vector<SuiteGroup>& groups,
                               const std::map<std::string, std::map<std::string, std::string>>& files) {
   GoldenManifest manifest;
-  manifest.generator = std::string("ropecert ") + ROPECERT_VERSION;
+  manifest.generator = golden_generator;
   manifest.suite = golden_suite_name(suite);
   manifest.shard = shard;
   manifest.notes =
@@ -439,7 +442,7 @@ void merge_golden(const fs::path& out, const std::vector<fs::path>& shards, bool
     const fs::path manifest_path = shard / "manifest.json";
     const auto refuse = [&](const std::string& problem) { throw InputError(manifest_path.string() + ": " + problem); };
     const GoldenManifest manifest = read_golden_manifest(manifest_path);
-    if (manifest.generator != std::string("ropecert ") + ROPECERT_VERSION) refuse("written by another generator version");
+    if (manifest.generator != golden_generator) refuse("written by another generator version");
     if (!parse_golden_suite_kind(manifest.suite))
       refuse("unknown suite \"" + manifest.suite + "\" (smoke, default, stress)");
     if (!manifest.shard) refuse("missing \"shard\" (not written by ropecert golden)");
