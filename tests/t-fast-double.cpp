@@ -538,6 +538,20 @@ TEST_CASE("fast-double: round to nearest and gradual underflow are checked at ru
       CHECK(result.uncertified.find("MXCSR") != std::string::npos);
       CHECK(std::isinf(result.rounding_bound));
     }
+    // The SSE rounding control set alone (bits 13-14: down, up, toward zero): glibc's fegetround reads the
+    // x87 control word only, so this directed rounding of every binary64 operation went unnoticed.
+    for (const unsigned control : {0x2000u, 0x4000u, 0x6000u}) {
+      Binary64Result result;
+      {
+        const EnvironmentGuard guard;
+        const unsigned saved = _mm_getcsr();
+        _mm_setcsr((saved & ~0x6000u) | control);
+        result = run_fast_binary64(p, plan, route);
+        _mm_setcsr(saved);
+      }
+      CHECK(result.uncertified.find("rounding mode") != std::string::npos);
+      CHECK(std::isinf(result.rounding_bound));
+    }
 #endif
     CHECK(std::fegetround() == FE_TONEAREST);
   }
