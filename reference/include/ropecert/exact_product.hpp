@@ -13,6 +13,7 @@
 // a caller may set another thread count afterwards (t-exact-product checks that 2 threads give equal bits).
 #pragma once
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,42 @@ struct SliceProducts {
 // a power of two per row (of A) and per column (of B) have exact products and partial sums of length k
 // (Lemma EP.3).
 int ozaki_beta(std::size_t k);
+
+// The row-wise splitting of X (note 13, Lemmas EP.1, EP.2): X = sum_s slices[s] + remainder exactly, where
+// row i of slice s is an integer vector of at most 53 - beta bits (in magnitude <= 2^(53 - beta)) times a
+// power of two 2^g; grid_min and grid_max bound those exponents g over the nonzero slice rows. Slices are
+// extracted until the remainder is zero or there are max_slices of them (then the remainder may be
+// nonzero: |remainder_ij| <= 2^(g - 1) for the row's last grid 2^g, Lemma EP.2 (c)). refused says why the
+// splitting left the range of Lemma EP.4 ("" otherwise; the other fields are then incomplete); `what`
+// names a row of X in that message. Precondition: X finite, 2 <= beta <= 53, the environment of
+// slicing_unavailable().
+struct RowSplitting {
+  std::vector<Matrix> slices;
+  Matrix remainder;
+  int grid_min = std::numeric_limits<int>::max();
+  int grid_max = std::numeric_limits<int>::min();
+  std::string refused;
+};
+RowSplitting split_rows(const Matrix& x, int beta, const char* what,
+                        std::size_t max_slices = std::numeric_limits<std::size_t>::max());
+
+// Why the products of slices of `a` (rows of A) and `b` (rows of B^T, i.e. columns of B), split with the same
+// beta = ozaki_beta(k), may not be exact (Lemma EP.4: a refused splitting, or grids whose products could
+// underflow or overflow); "" when every slice product A_s B_t is exact (Lemma EP.3).
+std::string slice_products_refusal(const RowSplitting& a, const RowSplitting& b);
+
+// Why no exact slice product can be computed in this process ("" when they can): an unsupported
+// floating-point environment (floating_environment.hpp) or a failed blas_products_are_exact(). Also sets
+// OpenBLAS to one thread (see above). Callers run it once before split_rows and multiply_by_transpose.
+std::string slicing_unavailable();
+
+// X Y^T (X r x k, Yt c x k, both row-major) by one cblas_dgemm: the one BLAS call shape of the fast path,
+// the one the self-test checks. Exact for slices (Lemma EP.3); for other inputs, each entry obeys (EP.A).
+// Throws std::length_error when a dimension exceeds the BLAS integer (blasint) range.
+Matrix multiply_by_transpose(const Matrix& x, const Matrix& yt);
+
+// The transpose of x.
+Matrix transpose(const Matrix& x);
 
 // The slice products of A B (see SliceProducts), A m x k and B k x n with k >= 1 and m, n >= 0.
 // Refused (SliceProducts::refused, no products) with the reason when:

@@ -25,71 +25,6 @@ int ceil_log2(double mu) {
   return f == 0.5 ? e - 1 : e;
 }
 
-// The row-wise splitting of X (Lemmas EP.1, EP.2): slices[s] holds, in row i, the s-th slice of row i of X
-// (zero once the row is exhausted); X = sum_s slices[s] exactly. grid_min and grid_max bound the exponents g
-// of the grids 2^g of the nonzero slice rows (entries of row i of a slice are integers of at most 53 - beta
-// bits times 2^g_i). refused says why the splitting left the range of Lemma EP.4 ("" otherwise); `what`
-// names a row of X in that message.
-struct RowSplitting {
-  std::vector<Matrix> slices;
-  int grid_min = std::numeric_limits<int>::max();
-  int grid_max = std::numeric_limits<int>::min();
-  std::string refused;
-};
-
-RowSplitting split_rows(const Matrix& x, int beta, const char* what) {
-  RowSplitting result;
-  Matrix remainder = x;
-  for (;;) {
-    Matrix slice(x.rows, x.cols);
-    bool nonzero = false;
-    for (std::size_t i = 0; i < x.rows; ++i) {
-      double mu = 0;
-      for (std::size_t j = 0; j < x.cols; ++j) mu = std::max(mu, std::fabs(remainder.at(i, j)));
-      if (mu == 0) continue;
-      nonzero = true;
-      const int e = ceil_log2(mu) + beta;  // sigma = 0.75 2^e, |remainder| <= 2^(e - beta) <= 2^(e - 2)
-      if (e > 1023 || e - 53 < -1022) {  // sigma + r finite; slice entries normal or zero (Lemma EP.4)
-        result.refused = std::string("a ") + what + " (or its remainder) with largest magnitude in (2^" +
-                         std::to_string(e - beta - 1) + ", 2^" + std::to_string(e - beta) +
-                         "] is outside the exponent range of the splitting (note 13, Lemma EP.4)";
-        return result;
-      }
-      result.grid_min = std::min(result.grid_min, e - 53);
-      result.grid_max = std::max(result.grid_max, e - 53);
-      const double sigma = std::ldexp(0.75, e);
-      for (std::size_t j = 0; j < x.cols; ++j) {
-        double& r = remainder.at(i, j);
-        const double q = (r + sigma) - sigma;  // r rounded to the grid 2^(e-53) (Lemma EP.1)
-        slice.at(i, j) = q;
-        r -= q;  // exact (Lemma EP.1)
-      }
-    }
-    if (!nonzero) return result;
-    result.slices.push_back(std::move(slice));
-  }
-}
-
-Matrix transpose(const Matrix& x) {
-  Matrix t(x.cols, x.rows);
-  for (std::size_t i = 0; i < x.rows; ++i)
-    for (std::size_t j = 0; j < x.cols; ++j) t.at(j, i) = x.at(i, j);
-  return t;
-}
-
-// X Y^T by cblas_dgemm (X r x k, Yt c x k), the one call shape of this file (the self-test checks this call).
-Matrix multiply_by_transpose(const Matrix& x, const Matrix& yt) {
-  Matrix c(x.rows, yt.rows);
-  if (x.rows == 0 || yt.rows == 0) return c;
-  const auto blas_max = static_cast<std::size_t>(std::numeric_limits<blasint>::max());
-  if (x.rows > blas_max || yt.rows > blas_max || x.cols > blas_max)
-    throw std::length_error("exact_product: a dimension exceeds the BLAS integer range");
-  const auto k = static_cast<blasint>(x.cols);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(x.rows), static_cast<blasint>(yt.rows),
-              k, 1.0, x.values.data(), k, yt.values.data(), k, 0.0, c.values.data(), static_cast<blasint>(yt.rows));
-  return c;
-}
-
 // One OpenBLAS thread, set once for the process (exact_product.hpp explains the choice).
 void use_one_blas_thread() {
   static std::once_flag once;
@@ -153,6 +88,84 @@ bool outer_product_is_rounded_product(std::size_t n, std::mt19937_64& random) {
 
 }  // namespace
 
+RowSplitting split_rows(const Matrix& x, int beta, const char* what, std::size_t max_slices) {
+  RowSplitting result;
+  result.remainder = x;
+  Matrix& remainder = result.remainder;
+  while (result.slices.size() < max_slices) {
+    Matrix slice(x.rows, x.cols);
+    bool nonzero = false;
+    for (std::size_t i = 0; i < x.rows; ++i) {
+      double mu = 0;
+      for (std::size_t j = 0; j < x.cols; ++j) mu = std::max(mu, std::fabs(remainder.at(i, j)));
+      if (mu == 0) continue;
+      nonzero = true;
+      const int e = ceil_log2(mu) + beta;  // sigma = 0.75 2^e, |remainder| <= 2^(e - beta) <= 2^(e - 2)
+      if (e > 1023 || e - 53 < -1022) {  // sigma + r finite; slice entries normal or zero (Lemma EP.4)
+        result.refused = std::string("a ") + what + " (or its remainder) with largest magnitude in (2^" +
+                         std::to_string(e - beta - 1) + ", 2^" + std::to_string(e - beta) +
+                         "] is outside the exponent range of the splitting (note 13, Lemma EP.4)";
+        return result;
+      }
+      result.grid_min = std::min(result.grid_min, e - 53);
+      result.grid_max = std::max(result.grid_max, e - 53);
+      const double sigma = std::ldexp(0.75, e);
+      for (std::size_t j = 0; j < x.cols; ++j) {
+        double& r = remainder.at(i, j);
+        const double q = (r + sigma) - sigma;  // r rounded to the grid 2^(e-53) (Lemma EP.1)
+        slice.at(i, j) = q;
+        r -= q;  // exact (Lemma EP.1)
+      }
+    }
+    if (!nonzero) break;
+    result.slices.push_back(std::move(slice));
+  }
+  return result;
+}
+
+std::string slice_products_refusal(const RowSplitting& a, const RowSplitting& b) {
+  if (!a.refused.empty()) return a.refused;
+  if (!b.refused.empty()) return b.refused;
+  if (a.slices.empty() || b.slices.empty()) return "";
+  // Every value of a slice product is an integer of magnitude <= 2^53 times 2^(g_A + g_B) (Lemma EP.3).
+  if (a.grid_min + b.grid_min < -1022)
+    return "a slice product could hold a nonzero value below 2^-1022 (grid 2^" +
+           std::to_string(a.grid_min + b.grid_min) + "; note 13, Lemma EP.4)";
+  if (a.grid_max + b.grid_max + 53 > 1023)
+    return "a slice product could reach 2^1024 (grid 2^" + std::to_string(a.grid_max + b.grid_max) +
+           "; note 13, Lemma EP.4)";
+  return "";
+}
+
+std::string slicing_unavailable() {
+  const std::string environment = unsupported_environment();
+  if (!environment.empty())
+    return "floating-point environment: " + environment +
+           " (the splitting needs round to nearest with subnormals; note 13, Lemma EP.1)";
+  if (!blas_products_are_exact()) return "the BLAS failed the start-up exactness self-test (blas_products_are_exact)";
+  use_one_blas_thread();
+  return "";
+}
+
+Matrix transpose(const Matrix& x) {
+  Matrix t(x.cols, x.rows);
+  for (std::size_t i = 0; i < x.rows; ++i)
+    for (std::size_t j = 0; j < x.cols; ++j) t.at(j, i) = x.at(i, j);
+  return t;
+}
+
+Matrix multiply_by_transpose(const Matrix& x, const Matrix& yt) {
+  Matrix c(x.rows, yt.rows);
+  if (x.rows == 0 || yt.rows == 0) return c;
+  const auto blas_max = static_cast<std::size_t>(std::numeric_limits<blasint>::max());
+  if (x.rows > blas_max || yt.rows > blas_max || x.cols > blas_max)
+    throw std::length_error("exact_product: a dimension exceeds the BLAS integer range");
+  const auto k = static_cast<blasint>(x.cols);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(x.rows), static_cast<blasint>(yt.rows),
+              k, 1.0, x.values.data(), k, yt.values.data(), k, 0.0, c.values.data(), static_cast<blasint>(yt.rows));
+  return c;
+}
+
 int ozaki_beta(std::size_t k) {
   if (k == 0 || k > (std::uint64_t{1} << 53)) throw std::invalid_argument("ozaki_beta: k must be in [1, 2^53]");
   // The least beta with 2^(2 beta - 53) >= k: exact comparison (k is exact in binary64), no rounded logarithm.
@@ -184,37 +197,13 @@ SliceProducts exact_product(const Matrix& a, const Matrix& b) {
     result.refused = "an entry of A or B is not finite";
     return result;
   }
-  const std::string environment = unsupported_environment();
-  if (!environment.empty()) {
-    result.refused = "floating-point environment: " + environment + " (the splitting needs round to nearest "
-                     "with subnormals; note 13, Lemma EP.1)";
-    return result;
-  }
-  if (!blas_products_are_exact()) {
-    result.refused = "the BLAS failed the start-up exactness self-test (blas_products_are_exact)";
-    return result;
-  }
+  result.refused = slicing_unavailable();
+  if (!result.refused.empty()) return result;
   const int beta = ozaki_beta(a.cols);
   const RowSplitting as = split_rows(a, beta, "row of A");
   const RowSplitting bs = split_rows(transpose(b), beta, "column of B");
-  if (!as.refused.empty() || !bs.refused.empty()) {
-    result.refused = as.refused.empty() ? bs.refused : as.refused;
-    return result;
-  }
-  if (!as.slices.empty() && !bs.slices.empty()) {
-    // Every value of a slice product is an integer of magnitude <= 2^53 times 2^(g_A + g_B) (Lemma EP.3).
-    if (as.grid_min + bs.grid_min < -1022) {
-      result.refused = "a slice product could hold a nonzero value below 2^-1022 (grid 2^" +
-                       std::to_string(as.grid_min + bs.grid_min) + "; note 13, Lemma EP.4)";
-      return result;
-    }
-    if (as.grid_max + bs.grid_max + 53 > 1023) {
-      result.refused = "a slice product could reach 2^1024 (grid 2^" + std::to_string(as.grid_max + bs.grid_max) +
-                       "; note 13, Lemma EP.4)";
-      return result;
-    }
-  }
-  use_one_blas_thread();
+  result.refused = slice_products_refusal(as, bs);
+  if (!result.refused.empty()) return result;
   result.a_slices = as.slices.size();
   result.b_slices = bs.slices.size();
   for (const Matrix& a_s : as.slices)
