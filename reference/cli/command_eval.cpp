@@ -16,17 +16,20 @@ namespace {
 
 const CommandSpec eval_command{
     "eval",
-    "Usage: ropecert eval CASE_DIR --out OUT_DIR [--start-prec BITS] [--max-prec BITS] [--threads N]\n"
-    "                     [--force]\n"
+    "Usage: ropecert eval CASE_DIR --out OUT_DIR [--route fast|mpfi] [--start-prec BITS] [--max-prec BITS]\n"
+    "                     [--threads N] [--force]\n"
     "\n"
     "Certified evaluation of T = softmax(M) V for the case in CASE_DIR (format ropecert-case/1,\n"
-    "see README). Every entry gets a rigorous enclosure; working precisions --start-prec, twice\n"
-    "that, four times that, ... up to --max-prec are tried until the enclosure decides the\n"
-    "round-to-nearest-even rounding to binary64 and to binary32. Writes OUT_DIR/T.npy (float64),\n"
+    "see README). Every entry gets a rigorous enclosure. The fast route (default) decides almost\n"
+    "every row in binary64 arithmetic with proven error bounds (proofs-notes/13); its undecided\n"
+    "rows, and every row with --route mpfi, go to the MPFI Ziv loop: working precisions\n"
+    "--start-prec, twice that, ... up to --max-prec are tried until the enclosure decides the\n"
+    "round-to-nearest-even rounding to binary64, binary32, binary16 and bfloat16. Writes OUT_DIR/T.npy (float64),\n"
     "T_f32.npy (float32), T_lo.npy and T_hi.npy (the enclosure, rounded outward) and\n"
     "report.json. Entries still undecided at --max-prec are NaN in T.npy / T_f32.npy, listed\n"
     "in report.json, and the exit code is 3.\n\n",
     {{"--out", "OUT_DIR", "output directory (required); written atomically"},
+     route_option(),
      {"--start-prec", "BITS", "first working precision, >= 53 (default 64)"},
      {"--max-prec", "BITS", "largest working precision, >= --start-prec (default 4096)"},
      {"--threads", "N", "worker threads, 0 = all cores (default 0); outputs do not depend on it"},
@@ -47,6 +50,7 @@ int command_eval(int argc, char** argv) {
   options.start_precision = args.integer_or("--start-prec", 64, 53, 1 << 20);
   options.max_precision = args.integer_or("--max-prec", 4096, options.start_precision, 1 << 20);
   options.threads = static_cast<unsigned>(args.integer_or("--threads", 0, 0, 1024));
+  options.route = route_from(args);
   options.progress = stderr_progress("ropecert eval");
 
   const auto start = std::chrono::steady_clock::now();

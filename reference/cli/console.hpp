@@ -7,9 +7,15 @@
 
 #include <mpfr.h>
 
+#include "arguments.hpp"
 #include "ropecert/certified_eval.hpp"
 
 namespace ropecert::cli {
+
+// The --route option of eval, golden and bench eval: "fast" (default) or "mpfi"; InputError otherwise.
+// (A function, not a global: the commands' CommandSpec globals copy it during static initialisation.)
+OptionSpec route_option();
+EvalRoute route_from(const ParsedArguments& args);
 
 // A progress callback for EvalOptions::progress that stays silent for the first two seconds,
 // then writes "<label>: <bits> bits, rows <done>/<total>" to stderr about once a second.

@@ -4,6 +4,8 @@
 #pragma once
 #include <cstddef>
 #include <functional>
+#include <map>
+#include <string>
 #include <vector>
 
 #include <mpfr.h>
@@ -12,7 +14,12 @@
 
 namespace ropecert {
 
+// Which evaluator decides the entries: the fast certified route (fast_certified_route.hpp), whose undecided
+// rows go to the MPFI Ziv loop, or the MPFI Ziv loop alone (the slow twin, from the definition).
+enum class EvalRoute { fast, mpfi };
+
 struct EvalOptions {
+  EvalRoute route = EvalRoute::fast;
   mpfr_prec_t start_precision = 64;   // first working precision; doubled each round
   mpfr_prec_t max_precision = 4096;   // the cap; entries undecided there are reported
   unsigned threads = 0;               // 0 = hardware concurrency; results do not depend on it
@@ -33,7 +40,8 @@ struct EntryOutcome {
   bool t32_decided = false;
   bool t16_decided = false;
   bool tbf16_decided = false;
-  long precision = 0; // 0 for exact entries, else the working precision of the last enclosure
+  long precision = 0; // 0 for exact entries and the fast route, else the working precision of the last enclosure
+  EvalRoute decided_by = EvalRoute::mpfi;  // the route that computed this entry's enclosure
   bool decided() const { return t64_decided && t32_decided && t16_decided && tbf16_decided; }
 };
 
@@ -43,11 +51,19 @@ struct PrecisionRound {
   std::size_t entries_decided;    // entries whose four roundings became decided in this round
 };
 
+// Why rows left the fast route, with their counts (ordered by reason, so reports are deterministic).
+struct FastRouteSummary {
+  bool ran = false;              // false for EvalRoute::mpfi
+  std::size_t rows_decided = 0;  // rows whose every entry the fast route decided
+  std::map<std::string, std::size_t> fallback_rows;  // reason -> rows handed to the MPFI Ziv loop
+};
+
 struct CertifiedOutput {
   std::size_t rows = 0, cols = 0;   // n_q x d_v
   std::vector<EntryOutcome> entries;  // row-major
   std::size_t exact_rows = 0;         // rows with provably equal logits (exact_rows.hpp, Lemma 5)
-  std::vector<PrecisionRound> rounds;
+  std::vector<PrecisionRound> rounds;  // the MPFI Ziv loop's rounds (on the fast route: the fallback rows only)
+  FastRouteSummary fast;
   const EntryOutcome& at(std::size_t i, std::size_t c) const { return entries[i * cols + c]; }
   std::size_t undecided_count() const;
 };
@@ -59,7 +75,9 @@ struct CertifiedOutput {
 // RN64(T) is itself one of their rounding boundaries. Rows whose visible logits are provably
 // equal, and entries whose visible V column is constant, are computed exactly (exact_rows.hpp); a
 // zero output has the sign of the exact T_ic, +0 for an exact zero (proofs-notes/10, Lemmas 4, 9).
-// Byte-identical results for any options.threads.
+// Route (options.route): the fast route settles every row it can decide and hands the others to the Ziv loop;
+// where both routes decide a rounding they agree (both are the correct rounding of T_ic), while the
+// enclosures [lo, hi] differ by route. Byte-identical results for any options.threads.
 CertifiedOutput evaluate_certified(const Problem& problem, const EvalOptions& options);
 
 }  // namespace ropecert

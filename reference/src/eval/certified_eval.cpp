@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "ropecert/exact_rows.hpp"
+#include "ropecert/fast_certified_route.hpp"
 #include "ropecert/fixed_precision_eval.hpp"
 #include "ropecert/parallel.hpp"
 #include "ropecert/rounding.hpp"
@@ -139,8 +140,25 @@ CertifiedOutput evaluate_certified(const Problem& problem, const EvalOptions& op
   out.rows = problem.n_q();
   out.cols = problem.d_v();
   out.entries.assign(out.rows * out.cols, EntryOutcome{});
-  std::vector<std::size_t> pending(out.rows);
-  for (std::size_t i = 0; i < out.rows; ++i) pending[i] = i;
+  std::vector<std::size_t> pending;
+  if (options.route == EvalRoute::fast) {
+    out.fast.ran = true;
+    const std::vector<std::string> fallback =
+        evaluate_fast_route(problem, options.threads, out.entries.data(), [&](std::size_t finished) {
+          if (options.progress) options.progress(finished, out.rows, 0);
+        });
+    for (std::size_t i = 0; i < out.rows; ++i) {
+      if (fallback[i].empty()) {
+        ++out.fast.rows_decided;
+      } else {
+        ++out.fast.fallback_rows[fallback[i]];
+        pending.push_back(i);
+      }
+    }
+  } else {
+    pending.resize(out.rows);
+    for (std::size_t i = 0; i < out.rows; ++i) pending[i] = i;
+  }
 
   for (mpfr_prec_t precision = options.start_precision; !pending.empty() && precision <= options.max_precision;
        precision *= 2) {

@@ -1,0 +1,65 @@
+// Double-word rows with radii (double_word_rows.hpp; proofs-notes/13-fast-certified-path.md, Lemma FR.1).
+#include "ropecert/double_word_rows.hpp"
+
+#include <cmath>
+
+#include <mpfr.h>
+
+namespace ropecert {
+
+DoubleWordRows::DoubleWordRows(std::size_t rows, std::size_t cols)
+    : hi(rows, cols), lo(rows, cols), hi_norm(rows, 0), lo_norm(rows, 0), radius_norm(rows, 0) {}
+
+double norm_upper(const double* x, std::size_t n) {
+  mpfr_t sum, square;
+  mpfr_inits2(64, sum, square, static_cast<mpfr_ptr>(nullptr));
+  mpfr_set_zero(sum, 1);
+  for (std::size_t l = 0; l < n; ++l) {
+    mpfr_set_d(square, x[l], MPFR_RNDN);  // exact: 64 >= 53 bits
+    mpfr_sqr(square, square, MPFR_RNDU);
+    mpfr_add(sum, sum, square, MPFR_RNDU);
+  }
+  mpfr_sqrt(sum, sum, MPFR_RNDU);
+  const double norm = mpfr_get_d(sum, MPFR_RNDU);  // +inf beyond binary64's range
+  mpfr_clears(sum, square, static_cast<mpfr_ptr>(nullptr));
+  return norm;
+}
+
+bool DoubleWordRows::set_row(std::size_t i, const std::vector<Interval>& enclosures) {
+  const std::size_t cols = hi.cols;
+  std::vector<double> radius(cols);
+  mpfr_t rest;
+  mpfr_init2(rest, 2 * enclosures.front().precision() + 64);
+  bool finite = true;
+  for (std::size_t l = 0; l < cols && finite; ++l) {
+    const mpfi_srcptr x = enclosures[l].get();
+    if (!enclosures[l].is_finite()) {
+      finite = false;
+      break;
+    }
+    const double h = mpfr_get_d(&x->left, MPFR_RNDN);
+    mpfr_sub_d(rest, &x->left, h, MPFR_RNDN);  // left - RN(left): no more than ~left's bits, exact
+    const double l_word = mpfr_get_d(rest, MPFR_RNDN);
+    // The radius: max(right - (h + l), (h + l) - left), each difference evaluated with upward roundings,
+    // so that it is at least the exact difference (monotonicity; Lemma FR.1).
+    mpfr_sub_d(rest, &x->right, h, MPFR_RNDU);
+    mpfr_sub_d(rest, rest, l_word, MPFR_RNDU);
+    double r = mpfr_get_d(rest, MPFR_RNDU);
+    mpfr_set_d(rest, h, MPFR_RNDN);
+    mpfr_add_d(rest, rest, l_word, MPFR_RNDU);
+    mpfr_sub(rest, rest, &x->left, MPFR_RNDU);
+    r = std::fmax(r, mpfr_get_d(rest, MPFR_RNDU));
+    if (!std::isfinite(h) || !std::isfinite(r)) finite = false;
+    hi.at(i, l) = h;
+    lo.at(i, l) = l_word;
+    radius[l] = r;
+  }
+  mpfr_clear(rest);
+  if (!finite) return false;
+  hi_norm[i] = norm_upper(&hi.values[i * cols], cols);
+  lo_norm[i] = norm_upper(&lo.values[i * cols], cols);
+  radius_norm[i] = norm_upper(radius.data(), cols);
+  return std::isfinite(hi_norm[i]) && std::isfinite(radius_norm[i]);
+}
+
+}  // namespace ropecert

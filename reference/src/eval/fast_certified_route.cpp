@@ -1,0 +1,419 @@
+// The fast certified route (fast_certified_route.hpp). Every error term below is derived in
+// proofs-notes/13-fast-certified-path.md, section fast_route (Lemmas FR.1 to FR.6); u = 2^-53.
+#include "ropecert/fast_certified_route.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <mpfi.h>
+#include <mpfr.h>
+
+#include "ropecert/double_word.hpp"
+#include "ropecert/double_word_exp.hpp"
+#include "ropecert/double_word_rows.hpp"
+#include "ropecert/exact_product.hpp"
+#include "ropecert/logit_scale.hpp"
+#include "ropecert/parallel.hpp"
+#include "ropecert/rope_geometry.hpp"
+#include "ropecert/rounding.hpp"
+
+namespace ropecert {
+
+namespace {
+
+constexpr mpfr_prec_t rotation_precision = 128;   // MPFI enclosures of the rotated rows (radius ~2^-127 relative)
+constexpr mpfr_prec_t enclosure_precision = 192;  // the final quotient N / Z (FR.6)
+// Slice caps (FR.2, FR.5): a rotated row is complete after 3 slices unless its entries span more than 2^16
+// in magnitude; a weight row keeps about 5 x 20 bits below its largest weight.
+constexpr std::size_t rotated_slice_cap = 4;
+constexpr std::size_t weight_slice_cap = 5;
+constexpr std::size_t value_slice_cap = 4;
+// A shifted logit below exp_domain_low has a weight below exp(exp_domain_low + 1) < 2^-864 when the logit
+// error bound is at most 1 (checked: at most max_logit_error); FR.4.
+constexpr double tiny_weight_bound = 0x1p-864;
+constexpr double max_logit_error = 0x1p-20;
+// Inflation of an RN sum of m <= 2^40 non-negative terms and of (1 + u)/(1 - 3u^2) factors (FR.3).
+constexpr double sum_inflation = 1 + 0x1p-10;
+
+// Upper bounds of sums of products of non-negative doubles, by MPFR with upward rounding.
+class UpperBound {
+ public:
+  UpperBound() {
+    mpfr_init2(value_, 64);
+    mpfr_init2(term_, 64);
+    mpfr_set_zero(value_, 1);
+  }
+  UpperBound(const UpperBound&) = delete;
+  UpperBound& operator=(const UpperBound&) = delete;
+  ~UpperBound() {
+    mpfr_clear(value_);
+    mpfr_clear(term_);
+  }
+  UpperBound& add(double a) {
+    mpfr_add_d(value_, value_, a, MPFR_RNDU);
+    return *this;
+  }
+  UpperBound& add(double a, double b) {
+    mpfr_set_d(term_, a, MPFR_RNDU);
+    mpfr_mul_d(term_, term_, b, MPFR_RNDU);
+    mpfr_add(value_, value_, term_, MPFR_RNDU);
+    return *this;
+  }
+  double value() const { return mpfr_get_d(value_, MPFR_RNDU); }
+
+ private:
+  mpfr_t value_, term_;
+};
+
+// RU(k u / (1 - k u)): gamma_k of the DGEMM bound (FR.3), k u < 1/2.
+double gamma_upper(std::size_t k) {
+  mpfr_t numerator, denominator;
+  mpfr_inits2(64, numerator, denominator, static_cast<mpfr_ptr>(nullptr));
+  mpfr_set_ui(numerator, k, MPFR_RNDU);
+  mpfr_mul_2si(numerator, numerator, -53, MPFR_RNDU);
+  mpfr_ui_sub(denominator, 1, numerator, MPFR_RNDD);
+  mpfr_div(numerator, numerator, denominator, MPFR_RNDU);
+  const double gamma = mpfr_get_d(numerator, MPFR_RNDU);
+  mpfr_clears(numerator, denominator, static_cast<mpfr_ptr>(nullptr));
+  return gamma;
+}
+
+// RU(exp(e) / (1 - epsilon) - 1): the relative error of a weight whose shifted logit is known within e and
+// whose exp has relative error epsilon = exp_relative_error (FR.4).
+double weight_error_upper(double e) {
+  mpfr_t t, one_minus;
+  mpfr_inits2(128, t, one_minus, static_cast<mpfr_ptr>(nullptr));
+  mpfr_set_d(t, e, MPFR_RNDU);
+  mpfr_exp(t, t, MPFR_RNDU);
+  mpfr_set_d(one_minus, exp_relative_error, MPFR_RNDN);  // exact
+  mpfr_ui_sub(one_minus, 1, one_minus, MPFR_RNDD);
+  mpfr_div(t, t, one_minus, MPFR_RNDU);
+  mpfr_sub_ui(t, t, 1, MPFR_RNDU);
+  const double delta = mpfr_get_d(t, MPFR_RNDU);
+  mpfr_clears(t, one_minus, static_cast<mpfr_ptr>(nullptr));
+  return delta;
+}
+
+// Sum of |x_j| in round to nearest, times sum_inflation rounded up: an upper bound of the exact sum (FR.3).
+double abs_sum_upper(const double* x, std::size_t n) {
+  double sum = 0;
+  for (std::size_t j = 0; j < n; ++j) sum += std::fabs(x[j]);
+  return UpperBound().add(sum, sum_inflation).value();
+}
+
+// The accumulation z += x of exact doubles in double-word arithmetic (JMP Algorithm 4, note 13 Lemma DW.2),
+// with the running sum of |z.hi| that bounds its error (FR.3).
+struct Accumulator {
+  DoubleWord value{0, 0};
+  double magnitudes = 0;
+  void add(double x) {
+    value = ropecert::add(value, x);
+    magnitudes += std::fabs(value.hi);
+  }
+};
+
+// The rotated keys as double words, split for the slice products, with the maxima over keys of their
+// row norms (FR.1, FR.2).
+struct KeySide {
+  DoubleWordRows rows;
+  RowSplitting slices;
+  Matrix cross;  // row j: [lo_j, hi_j], 2d columns
+  double hi_max = 0, lo_max = 0, radius_max = 0, remainder_max = 0;
+  std::string refused;
+  explicit KeySide(std::size_t n, std::size_t d) : rows(n, d), cross(n, 2 * d) {}
+};
+
+KeySide prepare_keys(const Problem& problem, const RopeFrequencies& frequencies, unsigned threads) {
+  const std::size_t n = problem.n_k(), d = problem.d();
+  KeySide keys(n, d);
+  std::vector<char> finite(n, 1);
+  parallel_for(n, threads, [&](std::size_t j) {
+    finite[j] = keys.rows.set_row(j, enclose_rotated_row(&problem.K.values[j * d], d, problem.rope, frequencies,
+                                                         problem.key_position(j), rotation_precision));
+  });
+  if (std::find(finite.begin(), finite.end(), 0) != finite.end()) {
+    keys.refused = "a rotated key is not finite in binary64";
+    return keys;
+  }
+  keys.slices = split_rows(keys.rows.hi, ozaki_beta(d), "rotated key", rotated_slice_cap);
+  if (!keys.slices.refused.empty()) {
+    keys.refused = keys.slices.refused;
+    return keys;
+  }
+  for (std::size_t j = 0; j < n; ++j) {
+    std::copy_n(&keys.rows.lo.values[j * d], d, &keys.cross.values[j * 2 * d]);
+    std::copy_n(&keys.rows.hi.values[j * d], d, &keys.cross.values[j * 2 * d + d]);
+    keys.hi_max = std::max(keys.hi_max, keys.rows.hi_norm[j]);
+    keys.lo_max = std::max(keys.lo_max, keys.rows.lo_norm[j]);
+    keys.radius_max = std::max(keys.radius_max, keys.rows.radius_norm[j]);
+    keys.remainder_max = std::max(keys.remainder_max, norm_upper(&keys.slices.remainder.values[j * d], d));
+  }
+  return keys;
+}
+
+// The first `rows` rows of x (a view would do; the copy is O(rows cols), small beside the products).
+Matrix leading_rows(const Matrix& x, std::size_t rows) {
+  Matrix head(rows, x.cols);
+  std::copy_n(x.values.begin(), rows * x.cols, head.values.begin());
+  return head;
+}
+
+// The rounding decisions of one entry from its enclosure [lo, hi] (note 10, Lemma 4); false if one is undecided.
+bool settle_entry(mpfi_srcptr enclosure, EntryOutcome& entry) {
+  constexpr BinaryFormat formats[] = {binary64, binary32, binary16, bfloat16};
+  double values[4];
+  for (int f = 0; f < 4; ++f) {
+    const std::optional<double> value = decided_rounding(&enclosure->left, &enclosure->right, formats[f]);
+    if (!value) return false;
+    values[f] = *value;
+  }
+  entry.t64 = values[0];
+  entry.t32 = values[1];
+  entry.t16 = values[2];
+  entry.tbf16 = values[3];
+  entry.t64_decided = entry.t32_decided = entry.t16_decided = entry.tbf16_decided = true;
+  entry.lo = round_mpfr(&enclosure->left, binary64, RoundingMode::down);
+  entry.hi = round_mpfr(&enclosure->right, binary64, RoundingMode::up);
+  mpfr_t width;
+  mpfr_init2(width, 64);
+  mpfr_sub(width, &enclosure->right, &enclosure->left, MPFR_RNDU);
+  entry.width = round_mpfr(width, binary64, RoundingMode::up);
+  mpfr_clear(width);
+  entry.precision = 0;
+  entry.decided_by = EvalRoute::fast;
+  return true;
+}
+
+// One block of query rows [first, first + count) (FR.2 to FR.6). Writes the entries of the rows it decides
+// and returns the fallback reason of each row ("" if decided).
+class BlockEvaluator {
+ public:
+  BlockEvaluator(const Problem& problem, const KeySide& keys, const RopeFrequencies& frequencies,
+                 const Interval& scale)
+      : problem_(problem), keys_(keys), frequencies_(frequencies), scale_(scale) {}
+
+  std::vector<std::string> run(std::size_t first, std::size_t count, EntryOutcome* entries) const;
+
+ private:
+  const Problem& problem_;
+  const KeySide& keys_;
+  const RopeFrequencies& frequencies_;
+  const Interval& scale_;
+};
+
+std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t count, EntryOutcome* entries) const {
+  const std::size_t d = problem_.d(), d_v = problem_.d_v();
+  std::vector<std::string> reason(count);
+  std::vector<std::size_t> visible(count);
+  std::size_t keys_used = 0;
+  for (std::size_t r = 0; r < count; ++r) {
+    visible[r] = problem_.visible_key_count(first + r);
+    if (visible[r] == 0) reason[r] = "no visible key";
+    keys_used = std::max(keys_used, visible[r]);
+  }
+  auto fail_block = [&](const std::string& why) {
+    for (std::string& r : reason)
+      if (r.empty()) r = why;
+    return reason;
+  };
+  if (keys_used == 0) return reason;
+
+  // FR.1: the scaled rotated queries s R q_i as double words with radii.
+  DoubleWordRows queries(count, d);
+  for (std::size_t r = 0; r < count && reason[r].empty(); ++r) {
+    const std::size_t i = first + r;
+    std::vector<Interval> rotated = enclose_rotated_row(&problem_.Q.values[i * d], d, problem_.rope, frequencies_,
+                                                        problem_.query_position(i), rotation_precision);
+    for (Interval& x : rotated) mpfi_mul(x.get(), x.get(), scale_.get());
+    if (!queries.set_row(r, rotated)) {
+      reason[r] = "a scaled rotated query is not finite in binary64";
+      std::fill_n(&queries.hi.values[r * d], d, 0.0);
+      std::fill_n(&queries.lo.values[r * d], d, 0.0);
+    }
+  }
+
+  // FR.2: logits z_ij = sum_{s,t} (Q_s K_t^T)_ij + ([qh ql] [kl kh]^T)_ij, accumulated in double words.
+  const RowSplitting query_slices = split_rows(queries.hi, ozaki_beta(d), "scaled rotated query", rotated_slice_cap);
+  const std::string refusal = slice_products_refusal(query_slices, keys_.slices);
+  if (!refusal.empty()) return fail_block(refusal);
+  std::vector<Accumulator> logits(count * keys_used);
+  auto accumulate = [&](const Matrix& terms, std::vector<Accumulator>& into) {
+    for (std::size_t k = 0; k < into.size(); ++k) into[k].add(terms.values[k]);
+  };
+  for (const Matrix& q_s : query_slices.slices)
+    for (const Matrix& k_t : keys_.slices.slices)
+      accumulate(multiply_by_transpose(q_s, leading_rows(k_t, keys_used)), logits);
+  Matrix query_cross(count, 2 * d);
+  for (std::size_t r = 0; r < count; ++r) {
+    std::copy_n(&queries.hi.values[r * d], d, &query_cross.values[r * 2 * d]);
+    std::copy_n(&queries.lo.values[r * d], d, &query_cross.values[r * 2 * d + d]);
+  }
+  accumulate(multiply_by_transpose(query_cross, leading_rows(keys_.cross, keys_used)), logits);
+
+  // FR.3, FR.4: shift, weights, denominators.
+  const double gamma_cross = gamma_upper(2 * d);
+  Matrix weights_hi(count, keys_used), weights_lo(count, keys_used);
+  std::vector<DoubleWord> denominator(count, DoubleWord{0, 0});
+  std::vector<double> denominator_error(count, 0), weight_error(count, 0), weight_hi_sum(count, 0),
+      weight_lo_sum(count, 0);
+  std::vector<std::size_t> tiny(count, 0);
+  for (std::size_t r = 0; r < count; ++r) {
+    if (!reason[r].empty()) continue;
+    Accumulator* row = &logits[r * keys_used];
+    double shift = -std::numeric_limits<double>::infinity();
+    for (std::size_t j = 0; j < visible[r]; ++j) shift = std::max(shift, row[j].value.hi);
+    double magnitudes = 0;
+    for (std::size_t j = 0; j < visible[r]; ++j) {
+      row[j].add(-shift);
+      magnitudes = std::max(magnitudes, row[j].magnitudes);
+    }
+    if (!std::isfinite(shift) || !std::isfinite(magnitudes)) {
+      reason[r] = "a logit overflows binary64";
+      continue;
+    }
+    const double remainder_norm = norm_upper(&query_slices.remainder.values[r * d], d);
+    const double q_hi = queries.hi_norm[r], q_lo = queries.lo_norm[r], q_radius = queries.radius_norm[r];
+    // FR.2: |L_ij - z_ij| <= this bound (before the shift's own rounding, FR.3).
+    UpperBound logit_error;
+    logit_error.add(q_hi, keys_.remainder_max)
+        .add(remainder_norm, keys_.remainder_max)
+        .add(remainder_norm, keys_.hi_max)
+        .add(UpperBound().add(q_hi, keys_.lo_max).add(q_lo, keys_.hi_max).value(), gamma_cross)
+        .add(q_lo, keys_.lo_max)
+        .add(q_radius, UpperBound().add(keys_.hi_max).add(keys_.lo_max).add(keys_.radius_max).value())
+        .add(UpperBound().add(q_hi).add(q_lo).value(), keys_.radius_max)
+        .add(static_cast<double>(2 * d), 0x1p-1073)
+        .add(magnitudes, 0x1p-105 * sum_inflation);  // FR.3: the double-word additions
+    const double e = logit_error.value();
+    if (!(e <= max_logit_error)) {
+      reason[r] = "the logit error bound exceeds 2^-20";
+      continue;
+    }
+    weight_error[r] = weight_error_upper(e);
+    Accumulator total;
+    double* w_hi = &weights_hi.values[r * keys_used];
+    double* w_lo = &weights_lo.values[r * keys_used];
+    double total_magnitudes = 0;
+    for (std::size_t j = 0; j < visible[r]; ++j) {
+      const DoubleWord x = row[j].value;
+      if (x.hi < exp_domain_low) {
+        ++tiny[r];
+        continue;  // weight 0, error <= tiny_weight_bound (FR.4)
+      }
+      if (x.hi > exp_domain_high) {
+        reason[r] = "a shifted logit is above the exp domain";
+        break;
+      }
+      const DoubleWord w = ropecert::exp(x);
+      w_hi[j] = w.hi;
+      w_lo[j] = w.lo;
+      denominator[r] = ropecert::add(denominator[r], w);
+      total_magnitudes += denominator[r].hi;
+    }
+    if (!reason[r].empty()) continue;
+    weight_hi_sum[r] = abs_sum_upper(w_hi, keys_used);
+    weight_lo_sum[r] = abs_sum_upper(w_lo, keys_used);
+    // FR.4: |Z_i - denominator| <= this bound.
+    denominator_error[r] = UpperBound()
+                               .add(total_magnitudes, 0x1p-104 * sum_inflation)  // 3u^2 + 13u^3 <= 2^-104.4
+                               .add(weight_error[r], UpperBound().add(weight_hi_sum[r]).add(weight_lo_sum[r]).value())
+                               .add(static_cast<double>(tiny[r]), tiny_weight_bound)
+                               .value();
+  }
+
+  // FR.5: numerators N_ic = sum_{s,t} (W_s V_t)_ic + (W_lo V)_ic, accumulated in double words.
+  const int beta = ozaki_beta(keys_used);
+  const Matrix values_t = transpose(leading_rows(problem_.V, keys_used));  // d_v x keys_used
+  const RowSplitting weight_slices = split_rows(weights_hi, beta, "weight row", weight_slice_cap);
+  const RowSplitting value_slices = split_rows(values_t, beta, "column of V", value_slice_cap);
+  const std::string value_refusal = slice_products_refusal(weight_slices, value_slices);
+  if (!value_refusal.empty()) return fail_block(value_refusal);
+  std::vector<Accumulator> numerators(count * d_v);
+  for (const Matrix& w_s : weight_slices.slices)
+    for (const Matrix& v_t : value_slices.slices) accumulate(multiply_by_transpose(w_s, v_t), numerators);
+  accumulate(multiply_by_transpose(weights_lo, values_t), numerators);
+  std::vector<double> value_max(d_v, 0), value_remainder_max(d_v, 0);
+  for (std::size_t c = 0; c < d_v; ++c)
+    for (std::size_t j = 0; j < keys_used; ++j) {
+      value_max[c] = std::max(value_max[c], std::fabs(values_t.at(c, j)));
+      value_remainder_max[c] = std::max(value_remainder_max[c], std::fabs(value_slices.remainder.at(c, j)));
+    }
+  const double gamma_values = gamma_upper(keys_used);
+
+  // FR.6: T_ic in [N - eN, N + eN] / [Z - eZ, Z + eZ], decided or handed to the Ziv loop.
+  Interval quotient(enclosure_precision), divisor(enclosure_precision), radius(enclosure_precision);
+  for (std::size_t r = 0; r < count; ++r) {
+    if (!reason[r].empty()) continue;
+    const double remainder_sum = abs_sum_upper(&weight_slices.remainder.values[r * keys_used], keys_used);
+    const double weight_sum = UpperBound().add(weight_hi_sum[r]).add(weight_lo_sum[r]).value();
+    UpperBound per_value_max;  // alpha_i
+    per_value_max.add(remainder_sum)
+        .add(gamma_values, weight_lo_sum[r])
+        .add(weight_error[r], weight_sum)
+        .add(static_cast<double>(tiny[r]), tiny_weight_bound);
+    const double alpha = per_value_max.value();
+    const double beta_row = UpperBound().add(weight_hi_sum[r]).add(remainder_sum).value();
+    mpfi_set_d(divisor.get(), denominator[r].hi);
+    mpfi_add_d(divisor.get(), divisor.get(), denominator[r].lo);
+    mpfi_interv_d(radius.get(), -denominator_error[r], denominator_error[r]);
+    mpfi_add(divisor.get(), divisor.get(), radius.get());
+    if (!(mpfr_sgn(&divisor.get()->left) > 0) || !std::isfinite(alpha)) {
+      reason[r] = "the softmax denominator is not bounded away from zero";
+      continue;
+    }
+    std::vector<EntryOutcome> settled(d_v);
+    for (std::size_t c = 0; c < d_v && reason[r].empty(); ++c) {
+      const Accumulator& n = numerators[r * d_v + c];
+      const double error = UpperBound()
+                               .add(n.magnitudes, 0x1p-105 * sum_inflation)
+                               .add(value_max[c], alpha)
+                               .add(value_remainder_max[c], beta_row)
+                               .add(static_cast<double>(keys_used), 0x1p-1073)
+                               .value();
+      mpfi_set_d(quotient.get(), n.value.hi);
+      mpfi_add_d(quotient.get(), quotient.get(), n.value.lo);
+      mpfi_interv_d(radius.get(), -error, error);
+      mpfi_add(quotient.get(), quotient.get(), radius.get());
+      mpfi_div(quotient.get(), quotient.get(), divisor.get());
+      if (!std::isfinite(error) || !settle_entry(quotient.get(), settled[c]))
+        reason[r] = "an enclosure does not decide a rounding at the fast route's accuracy";
+    }
+    if (reason[r].empty()) std::copy(settled.begin(), settled.end(), entries + (first + r) * d_v);
+  }
+  return reason;
+}
+
+}  // namespace
+
+std::vector<std::string> evaluate_fast_route(const Problem& problem, unsigned threads, EntryOutcome* entries,
+                                             const std::function<void(std::size_t)>& progress) {
+  const std::size_t n_q = problem.n_q();
+  if (problem.kind != Kind::rope)
+    return std::vector<std::string>(n_q, "kind general (couplings W_{i-j}) is not on the fast route");
+  const std::string unavailable = slicing_unavailable();
+  if (!unavailable.empty()) return std::vector<std::string>(n_q, unavailable);
+  const RopeFrequencies frequencies = enclose_rope_frequencies(problem.rope, rotation_precision);
+  const Interval scale = enclose_scale(problem.scale, problem.d(), rotation_precision);
+  const KeySide keys = prepare_keys(problem, frequencies, threads);
+  if (!keys.refused.empty()) return std::vector<std::string>(n_q, keys.refused);
+
+  // Blocks of about 2^20 logits (2 x 8 MiB of double words per block), at most 256 rows.
+  const std::size_t block_rows = std::clamp<std::size_t>((std::size_t{1} << 20) / problem.n_k(), 8, 256);
+  const std::size_t blocks = (n_q + block_rows - 1) / block_rows;
+  const BlockEvaluator evaluator(problem, keys, frequencies, scale);
+  std::vector<std::string> reasons(n_q);
+  parallel_for(
+      blocks, threads,
+      [&](std::size_t b) {
+        const std::size_t first = b * block_rows, count = std::min(block_rows, n_q - first);
+        const std::vector<std::string> block = evaluator.run(first, count, entries);
+        std::copy(block.begin(), block.end(), reasons.begin() + static_cast<std::ptrdiff_t>(first));
+      },
+      [&](std::size_t finished) {
+        if (progress) progress(std::min(n_q, finished * block_rows));
+      });
+  return reasons;
+}
+
+}  // namespace ropecert
