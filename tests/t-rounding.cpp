@@ -133,6 +133,12 @@ void check_against_twin(const mpfr_t x, BinaryFormat format) {
     const double expected = mpfr_twin(x, format, mode);
     RC_LOG() << "  " << name(mode) << ": got " << hex(got) << ", MPFR " << hex(expected) << "\n";
     RC_ASSERT(hex(got) == hex(expected));
+    // The allocation-free fast path (decided_rounding's) agrees wherever it answers, and answers for every
+    // x in [2^emin, 2^emax) in magnitude.
+    const std::optional<double> fast = round_mpfr_to_normal(x, format, mode);
+    const bool normal_range = mpfr_regular_p(x) && mpfr_get_exp(x) - 1 >= format.emin && mpfr_get_exp(x) <= format.emax;
+    RC_ASSERT(fast.has_value() == normal_range);
+    if (fast) RC_ASSERT(hex(*fast) == hex(expected));
   }
   RC_TAG(region(mpfr_twin(x, format, nearest), format));
 }

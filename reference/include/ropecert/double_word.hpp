@@ -15,6 +15,8 @@
 // unbounded exponent range), so JMP's theorems apply verbatim. Outside (R) the bounds may fail:
 // the result is then not certified, and the caller must check (R) or route the case elsewhere.
 #pragma once
+#include <cstddef>
+
 #include <gmp.h>
 #include <mpfr.h>
 
@@ -49,6 +51,11 @@ DoubleWord two_prod(double a, double b);
 // JMP Algorithm 4 (DWPlusFP): x + y with |result - (x + y)| <= 2u^2 |x + y| (JMP's theorem on
 // Algorithm 4; note Lemma DW.2). Needs only "no overflow" for (R) (it only adds).
 DoubleWord add(DoubleWord x, double y);
+
+// sums[k] = add(sums[k], terms[k]) (Algorithm 4 above) and magnitudes[k] += |sums[k].hi| (rounded to nearest), for
+// k < n: the accumulation loop of the fast route (note 13, Lemma FR.3), here so that add is inlined under this
+// file's flags.
+void accumulate(DoubleWord* sums, double* magnitudes, const double* terms, std::size_t n);
 
 // JMP Algorithm 6 (AccurateDWPlusDW): x + y with |result - (x + y)| <= (3u^2 + 13u^3) |x + y|
 // (JMP's theorem on Algorithm 6; note Lemma DW.3). Needs only "no overflow" for (R).

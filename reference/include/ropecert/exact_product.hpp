@@ -62,10 +62,12 @@ std::string slice_products_refusal(const RowSplitting& a, const RowSplitting& b)
 // OpenBLAS to one thread (see above). Callers run it once before split_rows and multiply_by_transpose.
 std::string slicing_unavailable();
 
-// X Y^T (X r x k, Yt c x k, both row-major) by one cblas_dgemm: the one BLAS call shape of the fast path,
-// the one the self-test checks. Exact for slices (Lemma EP.3); for other inputs, each entry obeys (EP.A).
-// Throws std::length_error when a dimension exceeds the BLAS integer (blasint) range.
-Matrix multiply_by_transpose(const Matrix& x, const Matrix& yt);
+// X Y^T (X r x k, Yt c x k, both row-major; only the first yt_rows rows of Yt when it has more) by one
+// cblas_dgemm: the one BLAS call shape of the fast path, the one the self-test checks. Exact for slices
+// (Lemma EP.3); for other inputs, each entry obeys (EP.A). Throws std::invalid_argument when the column counts
+// differ, std::length_error when a dimension exceeds the BLAS integer (blasint) range.
+Matrix multiply_by_transpose(const Matrix& x, const Matrix& yt,
+                             std::size_t yt_rows = std::numeric_limits<std::size_t>::max());
 
 // The transpose of x.
 Matrix transpose(const Matrix& x);

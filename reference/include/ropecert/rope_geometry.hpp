@@ -61,9 +61,15 @@ std::vector<Interval> enclose_frequencies(const RopeParams& rope, mpfr_prec_t pr
 // [RN_F(lo), RN_F(hi)] (round_mpfr on each endpoint): rounding is monotone, so it contains RN_F(a cos(phi)),
 // and it is a point once the enclosure decides the rounding (note 10, Lemma 4; note 11, Lemma 7).
 // `frequencies` comes from enclose_rope_frequencies(rope, precision). Precondition: precision >= 53.
+// cos_sin chooses how cos(phi) and sin(phi) are enclosed: by MPFI's mpfi_cos and mpfi_sin (the image of the
+// angle's enclosure), or from one mpfr_sin_cos at the angle's midpoint m widened by the angle's radius r and
+// the rounding error (cos and sin are 1-Lipschitz: proofs-notes/13-fast-certified-path.md, Lemma FR.1), about
+// four times faster and as tight for the narrow angles of these rows.
+enum class CosSinEnclosure { interval_image, midpoint };
 std::vector<Interval> enclose_rotated_row(const double* x, std::size_t d, const RopeParams& rope,
                                           const RopeFrequencies& frequencies, std::int64_t position,
-                                          mpfr_prec_t precision);
+                                          mpfr_prec_t precision,
+                                          CosSinEnclosure cos_sin = CosSinEnclosure::interval_image);
 
 // The same with a = 1 and `frequencies` = enclose_frequencies(rope, precision). Precondition (else
 // std::invalid_argument): rope.scaling.kind == none, since the attention factor is not passed.

@@ -38,6 +38,12 @@ double round_rational(const mpq_t x, BinaryFormat format, RoundingMode mode);
 // Same for an MPFR number; NaN gives NaN, +-infinity gives +-infinity.
 double round_mpfr(const mpfr_t x, BinaryFormat format, RoundingMode mode);
 
+// The same as round_mpfr when its result is a normal number of `format` (|x| in [2^emin, 2^emax), so the result
+// is in [2^emin, 2^emax] and neither subnormal nor overflowing), computed by MPFR's correctly rounded mpfr_set
+// at the format's precision without allocation; std::nullopt outside that range or for 0, NaN, infinities (then
+// call round_mpfr). Its slow twin is round_mpfr (t-rounding compares them).
+std::optional<double> round_mpfr_to_normal(const mpfr_t x, BinaryFormat format, RoundingMode mode);
+
 // The round-to-nearest-even result shared by every real in [lo, hi], if lo and hi round to the
 // same signed value; std::nullopt otherwise or if an endpoint is NaN or infinite. Precondition: lo <= hi.
 // A zero result keeps the sign of the real (-0 for x < 0, +0 for x = 0 or x > 0), so an enclosure with

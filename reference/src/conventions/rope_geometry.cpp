@@ -146,9 +146,44 @@ std::vector<Interval> enclose_frequencies(const RopeParams& rope, mpfr_prec_t pr
   return enclose_rope_frequencies(rope, precision).theta;
 }
 
+namespace {
+
+// cos and sin of every point of `angle` (note 13, Lemma FR.1): with m a point of the angle, r >= its distance
+// to either end, c = RN(cos m) and s = RN(sin m) at the precision p of `cosine` and `sine`, every x in the angle
+// has |cos x - c| <= |x - m| + |cos m - c| <= r + 2^(EXP(c) - p) (2^(EXP(c) - 1) <= |c| < 2^EXP(c)), and the
+// same for sin; s = 0 happens only for m = 0, where it is exact.
+void enclose_cos_sin_at_midpoint(const Interval& angle, Interval& cosine, Interval& sine) {
+  const mpfr_prec_t p = mpfi_get_prec(cosine.get());
+  MPFR_DECL_INIT(radius, 64);
+  mpfr_t m, c, s;
+  mpfr_inits2(p, m, c, s, static_cast<mpfr_ptr>(nullptr));
+  mpfi_mid(m, angle.get());
+  mpfr_sub(radius, &angle.get()->right, m, MPFR_RNDU);
+  MPFR_DECL_INIT(left_gap, 64);
+  mpfr_sub(left_gap, m, &angle.get()->left, MPFR_RNDU);
+  mpfr_max(radius, radius, left_gap, MPFR_RNDU);
+  const int exact = mpfr_sin_cos(s, c, m, MPFR_RNDN);
+  auto widen = [&](mpfr_srcptr center, Interval& out) {
+    MPFR_DECL_INIT(error, 64);
+    mpfr_set(error, radius, MPFR_RNDU);
+    if (exact != 0 && !mpfr_zero_p(center)) {
+      MPFR_DECL_INIT(ulp_bound, 64);
+      mpfr_set_ui_2exp(ulp_bound, 1, mpfr_get_exp(center) - p, MPFR_RNDU);
+      mpfr_add(error, error, ulp_bound, MPFR_RNDU);
+    }
+    mpfr_sub(&out.get()->left, center, error, MPFR_RNDD);
+    mpfr_add(&out.get()->right, center, error, MPFR_RNDU);
+  };
+  widen(c, cosine);
+  widen(s, sine);
+  mpfr_clears(m, c, s, static_cast<mpfr_ptr>(nullptr));
+}
+
+}  // namespace
+
 std::vector<Interval> enclose_rotated_row(const double* x, std::size_t d, const RopeParams& rope,
                                           const RopeFrequencies& frequencies, std::int64_t position,
-                                          mpfr_prec_t precision) {
+                                          mpfr_prec_t precision, CosSinEnclosure cos_sin) {
   std::vector<Interval> rotated(d, Interval(precision));
   for (std::size_t l = rope.rotary_dim; l < d; ++l) mpfi_set_d(rotated[l].get(), x[l]);
   const bool scaled = !is_point_one(frequencies.attention_factor);
@@ -158,8 +193,12 @@ std::vector<Interval> enclose_rotated_row(const double* x, std::size_t d, const 
   for (std::size_t p = 0; p < planes.size(); ++p) {
     const auto [a, b] = planes[p];
     mpfi_mul_si(angle.get(), frequencies.theta[p].get(), static_cast<long>(position));
-    mpfi_cos(cosine.get(), angle.get());
-    mpfi_sin(sine.get(), angle.get());
+    if (cos_sin == CosSinEnclosure::midpoint) {
+      enclose_cos_sin_at_midpoint(angle, cosine, sine);
+    } else {
+      mpfi_cos(cosine.get(), angle.get());
+      mpfi_sin(sine.get(), angle.get());
+    }
     if (scaled) {  // c = a cos(phi), s = a sin(phi)
       mpfi_mul(cosine.get(), cosine.get(), frequencies.attention_factor.get());
       mpfi_mul(sine.get(), sine.get(), frequencies.attention_factor.get());

@@ -27,8 +27,11 @@ constexpr mpfr_prec_t enclosure_precision = 192;  // the final quotient N / Z (F
 // Slice caps (FR.2, FR.5): a rotated row is complete after 3 slices unless its entries span more than 2^16
 // in magnitude; a weight row keeps about 5 x 20 bits below its largest weight.
 constexpr std::size_t rotated_slice_cap = 4;
-constexpr std::size_t weight_slice_cap = 5;
-constexpr std::size_t value_slice_cap = 4;
+constexpr std::size_t weight_slice_cap = 4;
+constexpr std::size_t value_slice_cap = 3;
+// Slice products A_s B_t are computed for s + t <= kept_pair_sum (0-based); the others are bounded (FR.2, FR.5):
+// slice s of a row is about 2^-(20 s) of the row's largest entry, so a dropped pair is below ~2^-80 of it.
+constexpr std::size_t kept_pair_sum = 4;
 // A shifted logit below exp_domain_low has a weight below exp(exp_domain_low + 1) < 2^-864 when the logit
 // error bound is at most 1 (checked: at most max_logit_error); FR.4.
 constexpr double tiny_weight_bound = 0x1p-864;
@@ -102,22 +105,54 @@ double abs_sum_upper(const double* x, std::size_t n) {
   return UpperBound().add(sum, sum_inflation).value();
 }
 
-// The accumulation z += x of exact doubles in double-word arithmetic (JMP Algorithm 4, note 13 Lemma DW.2),
-// with the running sum of |z.hi| that bounds its error (FR.3).
-struct Accumulator {
-  DoubleWord value{0, 0};
-  double magnitudes = 0;
-  void add(double x) {
-    value = ropecert::add(value, x);
-    magnitudes += std::fabs(value.hi);
-  }
+// Sums z_k += x_k of exact doubles in double-word arithmetic (JMP Algorithm 4, note 13 Lemma DW.2), with the
+// running sums of |z_k.hi| that bound their errors (FR.3).
+struct Accumulators {
+  std::vector<DoubleWord> sums;
+  std::vector<double> magnitudes;
+  explicit Accumulators(std::size_t n) : sums(n, DoubleWord{0, 0}), magnitudes(n, 0) {}
+  void add(const Matrix& terms) { accumulate(sums.data(), magnitudes.data(), terms.values.data(), sums.size()); }
 };
+
+// Upper bounds of the row norms of every slice: norms[s][i] >= the norm of row i of slices[s].
+std::vector<std::vector<double>> slice_row_norms(const RowSplitting& split, double (*norm)(const double*, std::size_t)) {
+  std::vector<std::vector<double>> norms;
+  for (const Matrix& slice : split.slices) {
+    std::vector<double> row_norms(slice.rows);
+    for (std::size_t i = 0; i < slice.rows; ++i) row_norms[i] = norm(&slice.values[i * slice.cols], slice.cols);
+    norms.push_back(std::move(row_norms));
+  }
+  return norms;
+}
+
+// For each row i and each slice t of the other factor: sum over the slices s with (s, t) dropped (s + t >
+// kept_pair_sum) of norms[s][i], rounded up; dropped[t][i].
+std::vector<std::vector<double>> dropped_norm_sums(const std::vector<std::vector<double>>& norms,
+                                                   std::size_t other_slices, std::size_t rows) {
+  std::vector<std::vector<double>> dropped(other_slices, std::vector<double>(rows, 0));
+  for (std::size_t t = 0; t < other_slices; ++t)
+    for (std::size_t i = 0; i < rows; ++i) {
+      UpperBound sum;
+      for (std::size_t s = 0; s < norms.size(); ++s)
+        if (s + t > kept_pair_sum) sum.add(norms[s][i]);
+      dropped[t][i] = sum.value();
+    }
+  return dropped;
+}
+
+// The products of the kept slice pairs (s + t <= kept_pair_sum) added into `into`; b's rows beyond b_rows unused.
+void add_kept_products(const RowSplitting& a, const RowSplitting& b, std::size_t b_rows, Accumulators& into) {
+  for (std::size_t s = 0; s < a.slices.size(); ++s)
+    for (std::size_t t = 0; t < b.slices.size() && s + t <= kept_pair_sum; ++t)
+      into.add(multiply_by_transpose(a.slices[s], b.slices[t], b_rows));
+}
 
 // The rotated keys as double words, split for the slice products, with the maxima over keys of their
 // row norms (FR.1, FR.2).
 struct KeySide {
   DoubleWordRows rows;
   RowSplitting slices;
+  std::vector<double> slice_norm_max;  // [t]: max over keys of the 2-norm of the key's row of slice t
   Matrix cross;  // row j: [lo_j, hi_j], 2d columns
   double hi_max = 0, lo_max = 0, radius_max = 0, remainder_max = 0;
   std::string refused;
@@ -130,7 +165,8 @@ KeySide prepare_keys(const Problem& problem, const RopeFrequencies& frequencies,
   std::vector<char> finite(n, 1);
   parallel_for(n, threads, [&](std::size_t j) {
     finite[j] = keys.rows.set_row(j, enclose_rotated_row(&problem.K.values[j * d], d, problem.rope, frequencies,
-                                                         problem.key_position(j), rotation_precision));
+                                                         problem.key_position(j), rotation_precision,
+                                                         CosSinEnclosure::midpoint));
   });
   if (std::find(finite.begin(), finite.end(), 0) != finite.end()) {
     keys.refused = "a rotated key is not finite in binary64";
@@ -149,10 +185,12 @@ KeySide prepare_keys(const Problem& problem, const RopeFrequencies& frequencies,
     keys.radius_max = std::max(keys.radius_max, keys.rows.radius_norm[j]);
     keys.remainder_max = std::max(keys.remainder_max, norm_upper(&keys.slices.remainder.values[j * d], d));
   }
+  for (const std::vector<double>& norms : slice_row_norms(keys.slices, norm_upper))
+    keys.slice_norm_max.push_back(*std::max_element(norms.begin(), norms.end()));
   return keys;
 }
 
-// The first `rows` rows of x (a view would do; the copy is O(rows cols), small beside the products).
+// The first `rows` rows of x.
 Matrix leading_rows(const Matrix& x, std::size_t rows) {
   Matrix head(rows, x.cols);
   std::copy_n(x.values.begin(), rows * x.cols, head.values.begin());
@@ -173,13 +211,15 @@ bool settle_entry(mpfi_srcptr enclosure, EntryOutcome& entry) {
   entry.t16 = values[2];
   entry.tbf16 = values[3];
   entry.t64_decided = entry.t32_decided = entry.t16_decided = entry.tbf16_decided = true;
-  entry.lo = round_mpfr(&enclosure->left, binary64, RoundingMode::down);
-  entry.hi = round_mpfr(&enclosure->right, binary64, RoundingMode::up);
-  mpfr_t width;
-  mpfr_init2(width, 64);
+  auto directed = [](mpfr_srcptr x, RoundingMode mode) {
+    const std::optional<double> fast = round_mpfr_to_normal(x, binary64, mode);
+    return fast ? *fast : round_mpfr(x, binary64, mode);
+  };
+  entry.lo = directed(&enclosure->left, RoundingMode::down);
+  entry.hi = directed(&enclosure->right, RoundingMode::up);
+  MPFR_DECL_INIT(width, 64);
   mpfr_sub(width, &enclosure->right, &enclosure->left, MPFR_RNDU);
-  entry.width = round_mpfr(width, binary64, RoundingMode::up);
-  mpfr_clear(width);
+  entry.width = directed(width, RoundingMode::up);
   entry.precision = 0;
   entry.decided_by = EvalRoute::fast;
   return true;
@@ -224,7 +264,8 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
   for (std::size_t r = 0; r < count && reason[r].empty(); ++r) {
     const std::size_t i = first + r;
     std::vector<Interval> rotated = enclose_rotated_row(&problem_.Q.values[i * d], d, problem_.rope, frequencies_,
-                                                        problem_.query_position(i), rotation_precision);
+                                                        problem_.query_position(i), rotation_precision,
+                                                        CosSinEnclosure::midpoint);
     for (Interval& x : rotated) mpfi_mul(x.get(), x.get(), scale_.get());
     if (!queries.set_row(r, rotated)) {
       reason[r] = "a scaled rotated query is not finite in binary64";
@@ -237,19 +278,16 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
   const RowSplitting query_slices = split_rows(queries.hi, ozaki_beta(d), "scaled rotated query", rotated_slice_cap);
   const std::string refusal = slice_products_refusal(query_slices, keys_.slices);
   if (!refusal.empty()) return fail_block(refusal);
-  std::vector<Accumulator> logits(count * keys_used);
-  auto accumulate = [&](const Matrix& terms, std::vector<Accumulator>& into) {
-    for (std::size_t k = 0; k < into.size(); ++k) into[k].add(terms.values[k]);
-  };
-  for (const Matrix& q_s : query_slices.slices)
-    for (const Matrix& k_t : keys_.slices.slices)
-      accumulate(multiply_by_transpose(q_s, leading_rows(k_t, keys_used)), logits);
+  Accumulators logits(count * keys_used);
+  add_kept_products(query_slices, keys_.slices, keys_used, logits);
   Matrix query_cross(count, 2 * d);
   for (std::size_t r = 0; r < count; ++r) {
     std::copy_n(&queries.hi.values[r * d], d, &query_cross.values[r * 2 * d]);
     std::copy_n(&queries.lo.values[r * d], d, &query_cross.values[r * 2 * d + d]);
   }
-  accumulate(multiply_by_transpose(query_cross, leading_rows(keys_.cross, keys_used)), logits);
+  logits.add(multiply_by_transpose(query_cross, keys_.cross, keys_used));
+  const std::vector<std::vector<double>> query_dropped =
+      dropped_norm_sums(slice_row_norms(query_slices, norm_upper), keys_.slices.slices.size(), count);
 
   // FR.3, FR.4: shift, weights, denominators.
   const double gamma_cross = gamma_upper(2 * d);
@@ -260,14 +298,13 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
   std::vector<std::size_t> tiny(count, 0);
   for (std::size_t r = 0; r < count; ++r) {
     if (!reason[r].empty()) continue;
-    Accumulator* row = &logits[r * keys_used];
+    DoubleWord* row = &logits.sums[r * keys_used];
+    double* row_magnitudes = &logits.magnitudes[r * keys_used];
     double shift = -std::numeric_limits<double>::infinity();
-    for (std::size_t j = 0; j < visible[r]; ++j) shift = std::max(shift, row[j].value.hi);
-    double magnitudes = 0;
-    for (std::size_t j = 0; j < visible[r]; ++j) {
-      row[j].add(-shift);
-      magnitudes = std::max(magnitudes, row[j].magnitudes);
-    }
+    for (std::size_t j = 0; j < visible[r]; ++j) shift = std::max(shift, row[j].hi);
+    const std::vector<double> minus_shift(visible[r], -shift);
+    accumulate(row, row_magnitudes, minus_shift.data(), visible[r]);
+    const double magnitudes = *std::max_element(row_magnitudes, row_magnitudes + visible[r]);
     if (!std::isfinite(shift) || !std::isfinite(magnitudes)) {
       reason[r] = "a logit overflows binary64";
       continue;
@@ -283,7 +320,10 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
         .add(q_lo, keys_.lo_max)
         .add(q_radius, UpperBound().add(keys_.hi_max).add(keys_.lo_max).add(keys_.radius_max).value())
         .add(UpperBound().add(q_hi).add(q_lo).value(), keys_.radius_max)
-        .add(static_cast<double>(2 * d), 0x1p-1073)
+        .add(static_cast<double>(2 * d), 0x1p-1073);
+    for (std::size_t t = 0; t < keys_.slice_norm_max.size(); ++t)
+      logit_error.add(query_dropped[t][r], keys_.slice_norm_max[t]);  // FR.2: the dropped slice pairs
+    logit_error
         .add(magnitudes, 0x1p-105 * sum_inflation);  // FR.3: the double-word additions
     const double e = logit_error.value();
     if (!(e <= max_logit_error)) {
@@ -291,12 +331,11 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
       continue;
     }
     weight_error[r] = weight_error_upper(e);
-    Accumulator total;
     double* w_hi = &weights_hi.values[r * keys_used];
     double* w_lo = &weights_lo.values[r * keys_used];
     double total_magnitudes = 0;
     for (std::size_t j = 0; j < visible[r]; ++j) {
-      const DoubleWord x = row[j].value;
+      const DoubleWord x = row[j];
       if (x.hi < exp_domain_low) {
         ++tiny[r];
         continue;  // weight 0, error <= tiny_weight_bound (FR.4)
@@ -329,10 +368,16 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
   const RowSplitting value_slices = split_rows(values_t, beta, "column of V", value_slice_cap);
   const std::string value_refusal = slice_products_refusal(weight_slices, value_slices);
   if (!value_refusal.empty()) return fail_block(value_refusal);
-  std::vector<Accumulator> numerators(count * d_v);
-  for (const Matrix& w_s : weight_slices.slices)
-    for (const Matrix& v_t : value_slices.slices) accumulate(multiply_by_transpose(w_s, v_t), numerators);
-  accumulate(multiply_by_transpose(weights_lo, values_t), numerators);
+  Accumulators numerators(count * d_v);
+  add_kept_products(weight_slices, value_slices, d_v, numerators);
+  numerators.add(multiply_by_transpose(weights_lo, values_t));
+  const std::vector<std::vector<double>> weight_dropped =
+      dropped_norm_sums(slice_row_norms(weight_slices, abs_sum_upper), value_slices.slices.size(), count);
+  std::vector<std::vector<double>> value_slice_max(value_slices.slices.size(), std::vector<double>(d_v, 0));
+  for (std::size_t t = 0; t < value_slices.slices.size(); ++t)
+    for (std::size_t c = 0; c < d_v; ++c)
+      for (std::size_t j = 0; j < keys_used; ++j)
+        value_slice_max[t][c] = std::max(value_slice_max[t][c], std::fabs(value_slices.slices[t].at(c, j)));
   std::vector<double> value_max(d_v, 0), value_remainder_max(d_v, 0);
   for (std::size_t c = 0; c < d_v; ++c)
     for (std::size_t j = 0; j < keys_used; ++j) {
@@ -364,15 +409,17 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
     }
     std::vector<EntryOutcome> settled(d_v);
     for (std::size_t c = 0; c < d_v && reason[r].empty(); ++c) {
-      const Accumulator& n = numerators[r * d_v + c];
-      const double error = UpperBound()
-                               .add(n.magnitudes, 0x1p-105 * sum_inflation)
-                               .add(value_max[c], alpha)
-                               .add(value_remainder_max[c], beta_row)
-                               .add(static_cast<double>(keys_used), 0x1p-1073)
-                               .value();
-      mpfi_set_d(quotient.get(), n.value.hi);
-      mpfi_add_d(quotient.get(), quotient.get(), n.value.lo);
+      const DoubleWord n = numerators.sums[r * d_v + c];
+      UpperBound error_bound;
+      error_bound.add(numerators.magnitudes[r * d_v + c], 0x1p-105 * sum_inflation)
+          .add(value_max[c], alpha)
+          .add(value_remainder_max[c], beta_row)
+          .add(static_cast<double>(keys_used), 0x1p-1073);
+      for (std::size_t t = 0; t < value_slice_max.size(); ++t)
+        error_bound.add(weight_dropped[t][r], value_slice_max[t][c]);  // FR.5: the dropped slice pairs
+      const double error = error_bound.value();
+      mpfi_set_d(quotient.get(), n.hi);
+      mpfi_add_d(quotient.get(), quotient.get(), n.lo);
       mpfi_interv_d(radius.get(), -error, error);
       mpfi_add(quotient.get(), quotient.get(), radius.get());
       mpfi_div(quotient.get(), quotient.get(), divisor.get());

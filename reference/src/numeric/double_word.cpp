@@ -35,6 +35,13 @@ DoubleWord add(DoubleWord x, double y) {
   return fast_two_sum(s.hi, v);
 }
 
+void accumulate(DoubleWord* sums, double* magnitudes, const double* terms, std::size_t n) {
+  for (std::size_t k = 0; k < n; ++k) {
+    sums[k] = add(sums[k], terms[k]);
+    magnitudes[k] += std::fabs(sums[k].hi);
+  }
+}
+
 // Algorithm 6 (AccurateDWPlusDW).
 DoubleWord add(DoubleWord x, DoubleWord y) {
   const DoubleWord s = two_sum(x.hi, y.hi);

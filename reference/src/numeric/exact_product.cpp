@@ -154,15 +154,17 @@ Matrix transpose(const Matrix& x) {
   return t;
 }
 
-Matrix multiply_by_transpose(const Matrix& x, const Matrix& yt) {
-  Matrix c(x.rows, yt.rows);
-  if (x.rows == 0 || yt.rows == 0) return c;
+Matrix multiply_by_transpose(const Matrix& x, const Matrix& yt, std::size_t yt_rows) {
+  if (x.cols != yt.cols) throw std::invalid_argument("multiply_by_transpose: the factors' column counts differ");
+  const std::size_t n = std::min(yt_rows, yt.rows);
+  Matrix c(x.rows, n);
+  if (x.rows == 0 || n == 0) return c;
   const auto blas_max = static_cast<std::size_t>(std::numeric_limits<blasint>::max());
-  if (x.rows > blas_max || yt.rows > blas_max || x.cols > blas_max)
+  if (x.rows > blas_max || n > blas_max || x.cols > blas_max)
     throw std::length_error("exact_product: a dimension exceeds the BLAS integer range");
   const auto k = static_cast<blasint>(x.cols);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(x.rows), static_cast<blasint>(yt.rows),
-              k, 1.0, x.values.data(), k, yt.values.data(), k, 0.0, c.values.data(), static_cast<blasint>(yt.rows));
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(x.rows), static_cast<blasint>(n), k, 1.0,
+              x.values.data(), k, yt.values.data(), k, 0.0, c.values.data(), static_cast<blasint>(n));
   return c;
 }
 

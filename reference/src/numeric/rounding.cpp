@@ -135,10 +135,36 @@ double round_mpfr(const mpfr_t x, BinaryFormat format, RoundingMode mode) {
   return result;
 }
 
+std::optional<double> round_mpfr_to_normal(const mpfr_t x, BinaryFormat format, RoundingMode mode) {
+  if (!mpfr_regular_p(x)) return std::nullopt;
+  const mpfr_exp_t exponent = mpfr_get_exp(x);  // 2^(exponent-1) <= |x| < 2^exponent
+  if (exponent - 1 < format.emin || exponent > format.emax) return std::nullopt;
+  const mpfr_rnd_t rnd = mode == RoundingMode::nearest_even ? MPFR_RNDN
+                         : mode == RoundingMode::down       ? MPFR_RNDD
+                                                            : MPFR_RNDU;
+  // Stack-allocated variables of each format's precision (MPFR_DECL_INIT needs a constant precision).
+  MPFR_DECL_INIT(p53, 53);
+  MPFR_DECL_INIT(p24, 24);
+  MPFR_DECL_INIT(p11, 11);
+  MPFR_DECL_INIT(p8, 8);
+  mpfr_ptr rounded = format.precision == 53   ? p53
+                     : format.precision == 24 ? p24
+                     : format.precision == 11 ? p11
+                     : format.precision == 8  ? p8
+                                              : nullptr;
+  if (rounded == nullptr) return std::nullopt;
+  mpfr_set(rounded, x, rnd);                 // correctly rounded to `precision` bits, ties to even
+  return mpfr_get_d(rounded, MPFR_RNDN);     // exact: at most 53 bits, exponent inside binary64's range
+}
+
 std::optional<double> decided_rounding(const mpfr_t lo, const mpfr_t hi, BinaryFormat format) {
   if (!mpfr_number_p(lo) || !mpfr_number_p(hi)) return std::nullopt;
-  const double a = round_mpfr(lo, format, RoundingMode::nearest_even);
-  const double b = round_mpfr(hi, format, RoundingMode::nearest_even);
+  auto nearest = [format](const mpfr_t x) {
+    const std::optional<double> fast = round_mpfr_to_normal(x, format, RoundingMode::nearest_even);
+    return fast ? *fast : round_mpfr(x, format, RoundingMode::nearest_even);
+  };
+  const double a = nearest(lo);
+  const double b = nearest(hi);
   // -0 (a negative end) and +0 (zero or a positive end) differ: the enclosure then holds reals of both
   // roundings (proofs-notes/10-certified-evaluation.md, Lemma 4, Zero).
   if (a != b || std::signbit(a) != std::signbit(b)) return std::nullopt;
