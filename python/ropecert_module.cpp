@@ -236,7 +236,7 @@ py::dict attention(const py::handle& q, const py::handle& k, const py::handle& v
                    const std::string& pairing, const py::handle& rotary_dim, const py::handle& base,
                    std::int64_t q_offset, std::int64_t k_offset, bool causal, const py::handle& scale,
                    const std::string& angles, const py::handle& rope_scaling, const py::handle& emulate,
-                   const py::handle& W, long max_prec, unsigned threads) {
+                   const py::handle& W, long max_prec, unsigned threads, const std::string& route) {
   Problem problem;
   problem.kind = choice(py::str(kind), kKinds, "kind");
   problem.mask = causal ? MaskKind::causal : MaskKind::none;
@@ -278,6 +278,13 @@ py::dict attention(const py::handle& q, const py::handle& k, const py::handle& v
         " and 2^20");
   options.max_precision = max_prec;
   options.threads = threads;
+  if (route == "fast") {
+    options.route = EvalRoute::fast;
+  } else if (route == "mpfi") {
+    options.route = EvalRoute::mpfi;
+  } else {
+    bad("route = '" + route + "' must be \"fast\" or \"mpfi\"");
+  }
 
   CertifiedOutput out;
   {
@@ -302,6 +309,7 @@ py::dict attention(const py::handle& q, const py::handle& k, const py::handle& v
   result["lo"] = float64_array(shape, lo);
   result["hi"] = float64_array(shape, hi);
   result["undecided"] = out.undecided_count();
+  result["fast_route_rows"] = out.fast.rows_decided;
   return result;
 }
 
@@ -365,7 +373,7 @@ a rigorous enclosure of every output entry and its correctly rounded float64, fl
 and bfloat16 values. load_golden() reads a golden suite written by `ropecert golden` into NumPy
 arrays. Bad input raises ValueError with a one-line message.)doc";
 
-const char* const attention_doc = R"doc(attention(q, k, v, *, kind="rope", pairing="half", rotary_dim=None, base=10000.0, q_offset=0, k_offset=0, causal=False, scale="inv_sqrt_d", angles="standard", rope_scaling=None, emulate=None, W=None, max_prec=4096, threads=0) -> dict
+const char* const attention_doc = R"doc(attention(q, k, v, *, kind="rope", pairing="half", rotary_dim=None, base=10000.0, q_offset=0, k_offset=0, causal=False, scale="inv_sqrt_d", angles="standard", rope_scaling=None, emulate=None, W=None, max_prec=4096, threads=0, route="fast") -> dict
 
 Certified T = softmax(M) V, row-wise over the visible keys, with
   kind "rope":    M_ij = s (R_{a_i} q_i)^T (R_{b_j} k_j), a_i = q_offset + i, b_j = k_offset + j
@@ -393,6 +401,8 @@ W: kind "general" only, shape (2n-1, d, d), n = n_q = n_k. The RoPE settings mus
   defaults for kind "general".
 max_prec: largest working precision in bits (64 .. 2^20); threads: worker threads, 0 = all cores.
   The results do not depend on threads. The GIL is released during the evaluation.
+route: "fast" (the fast certified route, its undecided rows by the MPFI Ziv loop) or "mpfi" (the
+  Ziv loop alone). Both give the same correctly rounded values; "lo" and "hi" differ by route.
 
 Returns a dict of (n_q, d_v) arrays:
   "T"      float64, RN64(T_ij): the exact value rounded to nearest-even
@@ -401,7 +411,8 @@ Returns a dict of (n_q, d_v) arrays:
   "T_bf16" uint16, the bit patterns of RN_bfloat16(T_ij)
   "lo", "hi" float64, a rigorous enclosure lo <= T_ij <= hi
 and "undecided": the number of entries whose roundings max_prec did not decide; those entries are
-NaN in "T", "T_f32", "T_f16" (0x7e00) and "T_bf16" (0x7fc0).
+NaN in "T", "T_f32", "T_f16" (0x7e00) and "T_bf16" (0x7fc0); "fast_route_rows": the number of rows
+the fast route decided (0 with route="mpfi").
 Raises ValueError on bad input, naming the argument ("attention(): k: shape (2, 6) but q has d = 4")
 or the setting as the case format spells it ("attention(): rope.rotary_dim = 3 must be even ..."). pybind11
 raises TypeError when kind, pairing, angles, q_offset, k_offset, causal, max_prec or threads is not
@@ -442,6 +453,6 @@ PYBIND11_MODULE(ropecert, m) {
         "kind"_a = "rope", "pairing"_a = "half", "rotary_dim"_a = py::none(), "base"_a = 10000.0, "q_offset"_a = 0,
         "k_offset"_a = 0, "causal"_a = false, "scale"_a = "inv_sqrt_d", "angles"_a = "standard",
         "rope_scaling"_a = py::none(), "emulate"_a = py::none(), "W"_a = py::none(), "max_prec"_a = 4096,
-        "threads"_a = 0);
+        "threads"_a = 0, "route"_a = "fast");
   m.def("load_golden", &ropecert::load_golden, ropecert::load_golden_doc, "dir"_a);
 }

@@ -1,3 +1,5 @@
+#include <sys/resource.h>
+
 #include <chrono>
 #include <iomanip>
 #include <iostream>
@@ -21,12 +23,14 @@ const CommandSpec bench_command{
     "Usage: ropecert bench eval [options]\n"
     "       ropecert bench fast [options] (see ropecert bench fast --help)\n\n"
     "Times the certified evaluator (ropecert eval) on synthetic standard-RoPE cases, n_q = n_k = n, and\n"
-    "prints the wall time and the share of entries decided at each working precision.\n\n",
+    "prints the wall time, the share of entries decided by the fast route and at each working precision of\n"
+    "the MPFI Ziv loop, and the process's peak resident memory so far.\n\n",
     {{"--sizes", "LIST", "comma-separated n values (default 256,512,1024,2048)"},
      {"--d", "D", "head dimension, even (default 64)"},
      {"--bound", "B", "entries of Q, K, V uniform in [-B, B], B a power of two (default 1)"},
      {"--causal", "", "use the causal mask"},
      {"--start-prec", "BITS", "first working precision, >= 53 (default 64)"},
+     route_option(),
      {"--threads", "N", "worker threads, 0 = all cores (default 0)"},
      {"--seed", "S", "seed of the synthetic cases (default 1)"}},
     "BENCHMARK (eval or fast)",
@@ -43,6 +47,13 @@ std::vector<std::size_t> parse_sizes(const std::string& text) {
     sizes.push_back(static_cast<std::size_t>(parse_integer(item, "--sizes", 1, 1 << 20)));
   if (sizes.empty()) throw InputError("--sizes: empty list");
   return sizes;
+}
+
+// The peak resident set size of this process so far, in MiB (getrusage; Linux reports KiB).
+long peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024;
 }
 
 }  // namespace
@@ -63,13 +74,14 @@ int command_bench(int argc, char** argv) {
   EvalOptions options;
   options.threads = static_cast<unsigned>(args.integer_or("--threads", 0, 0, 1024));
   options.start_precision = args.integer_or("--start-prec", 64, 53, options.max_precision);
+  options.route = route_from(args);
   const MaskKind mask = args.has("--causal") ? MaskKind::causal : MaskKind::none;
 
   std::cout << "certified evaluation, kind rope, d = " << d << ", entries in [-" << bound << ", " << bound
             << "], mask " << (mask == MaskKind::causal ? "causal" : "none") << ", threads "
-            << effective_threads(options.threads) << "\n\n"
-            << "| n | time (s) | entries | decided at (bits: share) | exact rows | undecided |\n"
-            << "|---:|---:|---:|---|---:|---:|\n";
+            << effective_threads(options.threads) << ", route " << args.value_or("--route", "fast") << "\n\n"
+            << "| n | time (s) | entries | fast route | decided at (bits: share) | exact rows | undecided | peak RSS (MiB) |\n"
+            << "|---:|---:|---:|---:|---|---:|---:|---:|\n";
   for (std::size_t n : sizes) {
     const Problem problem = synthetic_rope_problem(n, d, mask, static_cast<double>(bound), seed);
     options.progress = stderr_progress("bench n=" + std::to_string(n));
@@ -84,9 +96,12 @@ int command_bench(int argc, char** argv) {
              << "%";
       separator = ", ";
     }
+    const double fast_share =
+        100.0 * static_cast<double>(output.fast.rows_decided * output.cols) / static_cast<double>(output.entries.size());
     std::cout << "| " << n << " | " << std::fixed << std::setprecision(2) << seconds << std::defaultfloat << " | "
-              << output.entries.size() << " | " << shares.str() << " | " << output.exact_rows << " | "
-              << output.undecided_count() << " |" << std::endl;
+              << output.entries.size() << " | " << std::setprecision(6) << fast_share << "% | " << shares.str()
+              << " | " << output.exact_rows << " | " << output.undecided_count() << " | " << peak_rss_mib() << " |"
+              << std::endl;
   }
   return exit_ok;
 }

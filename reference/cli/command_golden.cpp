@@ -33,6 +33,7 @@ const CommandSpec golden_command{
      {"--suite", "S", "smoke (seconds), default (every convention, n <= 1024) or stress (adds n = 8192)"},
      {"--shard", "I/N", "write only shard I of N (0 <= I < N); join the shards with 'golden merge'"},
      {"--threads", "N", "worker threads of the certified evaluator, 0 = all cores (default 0)"},
+     route_option(),
      force_option},
     "",
     0,
@@ -74,6 +75,7 @@ int command_golden(int argc, char** argv) {
   const GoldenShard shard = args.has("--shard") ? parse_shard(args.value_or("--shard", "")) : GoldenShard{};
   EvalOptions options;
   options.threads = static_cast<unsigned>(args.integer_or("--threads", 0, 0, 1024));
+  options.route = route_from(args);
   write_golden(out, *suite, shard, args.has("--force"), options,
                [](std::size_t done, std::size_t total, const std::string& id) {
                  std::cerr << "golden: " << done << "/" << total << " " << id << '\n';

@@ -18,6 +18,10 @@ namespace ropecert {
 // rows go to the MPFI Ziv loop, or the MPFI Ziv loop alone (the slow twin, from the definition).
 enum class EvalRoute { fast, mpfi };
 
+// On the fast route the Ziv loop of the fallback rows starts at max(start_precision, min(max_precision, this))
+// bits: the fast route has already carried about 100 bits.
+constexpr mpfr_prec_t fallback_start_precision = 128;
+
 struct EvalOptions {
   EvalRoute route = EvalRoute::fast;
   mpfr_prec_t start_precision = 64;   // first working precision; doubled each round

@@ -9,7 +9,8 @@
 
 namespace ropecert {
 
-// report.json content (format "ropecert-eval-report/1"): shape, precision options, rounds
+// report.json content (format "ropecert-eval-report/1"): shape, route and precision options, on the fast route
+// the rows it decided and why the others fell back (reason, row count), the Ziv loop's rounds
 // (precision, rows evaluated, entries decided), exact rows, max enclosure width, undecided
 // entries with their indices. Deterministic, thread count excluded: the caller adds the
 // "timing" object, the only field that varies between runs.

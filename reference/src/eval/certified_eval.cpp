@@ -160,9 +160,13 @@ CertifiedOutput evaluate_certified(const Problem& problem, const EvalOptions& op
     for (std::size_t i = 0; i < out.rows; ++i) pending[i] = i;
   }
 
-  for (mpfr_prec_t precision = options.start_precision; !pending.empty() && precision <= options.max_precision;
-       precision *= 2) {
-    const bool first_round = precision == options.start_precision;
+  // The fast route has already carried about 100 bits: its fallback rows start the Ziv loop at 128 bits at least.
+  const mpfr_prec_t start =
+      options.route == EvalRoute::fast
+          ? std::max(options.start_precision, std::min(options.max_precision, fallback_start_precision))
+                                       : options.start_precision;
+  for (mpfr_prec_t precision = start; !pending.empty() && precision <= options.max_precision; precision *= 2) {
+    const bool first_round = precision == start;
     const FixedPrecisionEvaluator evaluator(problem, precision, options.threads);
     std::vector<std::size_t> decided(pending.size(), 0);
     std::vector<char> exact(pending.size(), 0);

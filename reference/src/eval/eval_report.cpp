@@ -13,7 +13,21 @@ nlohmann::json eval_report(const Problem& problem, const CertifiedOutput& output
   nlohmann::json report;
   report["format"] = "ropecert-eval-report/1";
   report["shape"] = {{"n_q", problem.n_q()}, {"n_k", problem.n_k()}, {"d", problem.d()}, {"d_v", problem.d_v()}};
-  report["options"] = {{"start_precision", options.start_precision}, {"max_precision", options.max_precision}};
+  report["options"] = {{"route", options.route == EvalRoute::fast ? "fast" : "mpfi"},
+                       {"start_precision", options.start_precision},
+                       {"max_precision", options.max_precision}};
+  if (output.fast.ran) {
+    nlohmann::json fallback = nlohmann::json::array();
+    std::size_t fallback_rows = 0;
+    for (const auto& [reason, rows] : output.fast.fallback_rows) {
+      fallback.push_back({{"reason", reason}, {"rows", rows}});
+      fallback_rows += rows;
+    }
+    report["fast_route"] = {{"rows_decided", output.fast.rows_decided},
+                            {"entries_decided", output.fast.rows_decided * output.cols},
+                            {"rows_fallen_back", fallback_rows},
+                            {"fallback", fallback}};
+  }
   nlohmann::json rounds = nlohmann::json::array();
   for (const PrecisionRound& round : output.rounds)
     rounds.push_back({{"precision", round.precision},
