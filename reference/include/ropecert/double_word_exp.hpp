@@ -19,8 +19,9 @@ constexpr double exp_relative_error = 0x1p-103;
 // exp(r), exp(r) by a degree-9 Taylor polynomial (note 13, section double_word_exp, Lemmas DWE.1-DWE.6).
 DoubleWord exp(DoubleWord x);
 
-// The slow twin, from the definition: exp(x.hi + x.lo) by MPFR at 256 bits, rounded to a double-word
-// number (hi = RN(e), lo = RN(e - hi)); for tests and the proof's checks. Same preconditions as exp.
+// The slow twin, from the definition: e = exp(x.hi + x.lo) by MPFR at 256 bits (the sum and the
+// exponential each rounded to nearest at 256 bits), rounded to a double-word number (hi = RN(e),
+// lo = RN(e - hi)); for tests and the proof's checks; not certified. Same preconditions as exp.
 DoubleWord exp_reference(DoubleWord x);
 
 // Entry j (0 <= j < 256) of the table of exp: 2^(j/256) rounded to a double-word number (hi = RN(v),

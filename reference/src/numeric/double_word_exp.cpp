@@ -27,7 +27,7 @@ constexpr double inverse_ln2_256 = 0x1.71547652b82fep+8;  // RN(256/ln2)
 // Lemma EP.1 (note 13, exact_product) with e = 53: (v + shifter) - shifter is an integer nearest to v.
 constexpr double integer_shifter = 0x1.8p52;
 // Parts of r below this magnitude are dropped (Lemma DWE.1): keeps every product of the polynomial on the
-// grid 2^-1074 (Lemma DWE.5) at a cost of at most 2^-110 in r.
+// grid 2^-1074 (Lemma DWE.6) at a cost of at most 2^-110 in r.
 constexpr double negligible_reduced = 0x1p-110;
 
 // Taylor coefficients 1/i!: double-word for i = 3, 4, RN(1/i!) for i = 5..9 (Lemma DWE.3).
@@ -39,6 +39,14 @@ constexpr double inverse_factorial_7 = 0x1.a01a01a01a01ap-13;
 constexpr double inverse_factorial_8 = 0x1.a01a01a01a01ap-16;
 constexpr double inverse_factorial_9 = 0x1.71de3a556c734p-19;
 
+// v rounded to a double-word number: hi = RN(v), lo = RN(v - hi). Overwrites v. Precondition: the
+// precision of v is at least 53 and v - hi is exact in it (true for any v normal in binary64).
+DoubleWord nearest_double_word(mpfr_t v) {
+  const double hi = mpfr_get_d(v, MPFR_RNDN);
+  mpfr_sub_d(v, v, hi, MPFR_RNDN);  // exact: the bits of v below hi
+  return {hi, mpfr_get_d(v, MPFR_RNDN)};
+}
+
 // 2^(j/256) by MPFR at 256 bits, rounded to a double-word number (Lemma DWE.2).
 std::array<DoubleWord, table_size> make_table() {
   std::array<DoubleWord, table_size> table;
@@ -48,9 +56,7 @@ std::array<DoubleWord, table_size> make_table() {
   for (int j = 0; j < table_size; ++j) {
     mpfr_set_si_2exp(exponent, j, -table_bits, MPFR_RNDN);  // exact
     mpfr_exp2(power, exponent, MPFR_RNDN);
-    const double hi = mpfr_get_d(power, MPFR_RNDN);
-    mpfr_sub_d(power, power, hi, MPFR_RNDN);  // exact: the bits of power below hi
-    table[j] = {hi, mpfr_get_d(power, MPFR_RNDN)};
+    table[j] = nearest_double_word(power);
   }
   mpfr_clear(exponent);
   mpfr_clear(power);
@@ -95,10 +101,10 @@ DoubleWord exp(DoubleWord x) {
   const DoubleWord y2 = add(mul(y3, r.hi), 0.5);
   const DoubleWord y1 = add(mul(y2, r.hi), 1.0);
   const DoubleWord m = mul(y1, r.hi);  // p(r.hi) - 1
-  // q = exp(r) - 1 up to the error of Lemma DWE.4: p(r.hi) (1 + r.lo) - 1 = m + r.lo (1 + m).
+  // q = exp(r) - 1 up to the error of Lemma DWE.5: p(r.hi) (1 + r.lo) - 1 = m + r.lo (1 + m).
   const DoubleWord q = add(m, r.lo * m.hi + r.lo);
 
-  // Reconstruction (Lemma DWE.6): 2^(k div 256) * T_j (1 + q), j = k mod 256.
+  // Reconstruction (Theorem DWE.7): 2^(k div 256) * T_j (1 + q), j = k mod 256.
   const std::int64_t k_biased = std::int64_t(k) + (std::int64_t(1) << 30);  // positive: |k| < 2^18
   const int j = int(k_biased & (table_size - 1));
   const int e = int((k_biased >> table_bits) - (std::int64_t(1) << (30 - table_bits)));
@@ -114,9 +120,7 @@ DoubleWord exp_reference(DoubleWord x) {
   mpfr_set_d(e, x.hi, MPFR_RNDN);
   mpfr_add_d(e, e, x.lo, MPFR_RNDN);
   mpfr_exp(e, e, MPFR_RNDN);
-  const double hi = mpfr_get_d(e, MPFR_RNDN);
-  mpfr_sub_d(e, e, hi, MPFR_RNDN);
-  const DoubleWord result{hi, mpfr_get_d(e, MPFR_RNDN)};
+  const DoubleWord result = nearest_double_word(e);
   mpfr_clear(e);
   return result;
 }
