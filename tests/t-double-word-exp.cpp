@@ -99,7 +99,8 @@ DoubleWord with_low_word(double hi, std::mt19937_64& random) {
   switch (random() % 4) {
     case 0: return {hi, 0};
     case 1: {
-      const double even_hi = std::ldexp(std::ldexp(std::trunc(std::ldexp(hi, 51 - std::ilogb(hi)) / 2) * 2, -51), std::ilogb(hi));
+      const double significand = std::ldexp(hi, 52 - std::ilogb(hi));  // an integer of 53 bits
+      const double even_hi = std::ldexp(2 * std::trunc(significand / 2), std::ilogb(hi) - 52);
       const double lo = random() % 2 ? half_ulp : -half_ulp;
       if (even_hi + lo == even_hi) return {even_hi, lo};
       return {even_hi, lo / 2};  // a power of two: below it the spacing halves
