@@ -157,7 +157,8 @@ TEST_CASE("eval writes correctly rounded outputs, an enclosure and a report", "[
   CHECK(report["format"] == "ropecert-eval-report/1");
   CHECK(report["undecided_count"] == 0);
   CHECK(report["entries"] == 6);
-  CHECK(report["rounds"][0]["precision"] == 64);
+  CHECK(report["options"]["route"] == "fast");
+  CHECK(report["fast_route"]["rows_decided"].get<std::size_t>() + report["fast_route"]["rows_fallen_back"].get<std::size_t>() == 3);
   CHECK(report["timing"]["wall_time_s"].is_number());
   CHECK(report["max_enclosure_width"].get<double>() > 0);
 }
