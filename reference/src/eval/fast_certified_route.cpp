@@ -29,9 +29,12 @@ constexpr mpfr_prec_t enclosure_precision = 192;  // the final quotient N / Z (F
 constexpr std::size_t rotated_slice_cap = 4;
 constexpr std::size_t weight_slice_cap = 4;
 constexpr std::size_t value_slice_cap = 3;
-// Slice products A_s B_t are computed for s + t <= kept_pair_sum (0-based); the others are bounded (FR.2, FR.5):
-// slice s of a row is about 2^-(20 s) of the row's largest entry, so a dropped pair is below ~2^-80 of it.
-constexpr std::size_t kept_pair_sum = 4;
+// Slice products A_s B_t are computed for s + t <= the kept pair sum (0-based); the others are bounded (FR.2,
+// FR.5). Slice s of a row is about 2^-(s (53 - beta)) of the row's largest entry: 2^-23 s for the logits (k = d
+// <= 256), 2^-20 s for the numerators (k = n_k <= 2^14), so the dropped pairs stay below about 2^-92 and 2^-100
+// of the products' scale.
+constexpr std::size_t logit_kept_pair_sum = 3;
+constexpr std::size_t numerator_kept_pair_sum = 4;
 // A shifted logit below exp_domain_low has a weight below exp(exp_domain_low + 1) < 2^-864 when the logit
 // error bound is at most 1 (checked: at most max_logit_error); FR.4.
 constexpr double tiny_weight_bound = 0x1p-864;
@@ -128,7 +131,8 @@ std::vector<std::vector<double>> slice_row_norms(const RowSplitting& split, doub
 // For each row i and each slice t of the other factor: sum over the slices s with (s, t) dropped (s + t >
 // kept_pair_sum) of norms[s][i], rounded up; dropped[t][i].
 std::vector<std::vector<double>> dropped_norm_sums(const std::vector<std::vector<double>>& norms,
-                                                   std::size_t other_slices, std::size_t rows) {
+                                                   std::size_t other_slices, std::size_t rows,
+                                                   std::size_t kept_pair_sum) {
   std::vector<std::vector<double>> dropped(other_slices, std::vector<double>(rows, 0));
   for (std::size_t t = 0; t < other_slices; ++t)
     for (std::size_t i = 0; i < rows; ++i) {
@@ -141,7 +145,8 @@ std::vector<std::vector<double>> dropped_norm_sums(const std::vector<std::vector
 }
 
 // The products of the kept slice pairs (s + t <= kept_pair_sum) added into `into`; b's rows beyond b_rows unused.
-void add_kept_products(const RowSplitting& a, const RowSplitting& b, std::size_t b_rows, Accumulators& into) {
+void add_kept_products(const RowSplitting& a, const RowSplitting& b, std::size_t b_rows, std::size_t kept_pair_sum,
+                       Accumulators& into) {
   for (std::size_t s = 0; s < a.slices.size(); ++s)
     for (std::size_t t = 0; t < b.slices.size() && s + t <= kept_pair_sum; ++t)
       into.add(multiply_by_transpose(a.slices[s], b.slices[t], b_rows));
@@ -279,7 +284,7 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
   const std::string refusal = slice_products_refusal(query_slices, keys_.slices);
   if (!refusal.empty()) return fail_block(refusal);
   Accumulators logits(count * keys_used);
-  add_kept_products(query_slices, keys_.slices, keys_used, logits);
+  add_kept_products(query_slices, keys_.slices, keys_used, logit_kept_pair_sum, logits);
   Matrix query_cross(count, 2 * d);
   for (std::size_t r = 0; r < count; ++r) {
     std::copy_n(&queries.hi.values[r * d], d, &query_cross.values[r * 2 * d]);
@@ -287,7 +292,8 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
   }
   logits.add(multiply_by_transpose(query_cross, keys_.cross, keys_used));
   const std::vector<std::vector<double>> query_dropped =
-      dropped_norm_sums(slice_row_norms(query_slices, norm_upper), keys_.slices.slices.size(), count);
+      dropped_norm_sums(slice_row_norms(query_slices, norm_upper), keys_.slices.slices.size(), count,
+                        logit_kept_pair_sum);
 
   // FR.3, FR.4: shift, weights, denominators.
   const double gamma_cross = gamma_upper(2 * d);
@@ -369,10 +375,11 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
   const std::string value_refusal = slice_products_refusal(weight_slices, value_slices);
   if (!value_refusal.empty()) return fail_block(value_refusal);
   Accumulators numerators(count * d_v);
-  add_kept_products(weight_slices, value_slices, d_v, numerators);
+  add_kept_products(weight_slices, value_slices, d_v, numerator_kept_pair_sum, numerators);
   numerators.add(multiply_by_transpose(weights_lo, values_t));
   const std::vector<std::vector<double>> weight_dropped =
-      dropped_norm_sums(slice_row_norms(weight_slices, abs_sum_upper), value_slices.slices.size(), count);
+      dropped_norm_sums(slice_row_norms(weight_slices, abs_sum_upper), value_slices.slices.size(), count,
+                        numerator_kept_pair_sum);
   std::vector<std::vector<double>> value_slice_max(value_slices.slices.size(), std::vector<double>(d_v, 0));
   for (std::size_t t = 0; t < value_slices.slices.size(); ++t)
     for (std::size_t c = 0; c < d_v; ++c)
