@@ -310,8 +310,11 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
     for (std::size_t j = 0; j < visible[r]; ++j) shift = std::max(shift, row[j].hi);
     const std::vector<double> minus_shift(visible[r], -shift);
     accumulate(row, row_magnitudes, minus_shift.data(), visible[r]);
-    const double magnitudes = *std::max_element(row_magnitudes, row_magnitudes + visible[r]);
-    if (!std::isfinite(shift) || !std::isfinite(magnitudes)) {
+    // Every |z_k.hi| of every step went into row_magnitudes, so a finite one means no step overflowed (FR.3); a
+    // NaN would be skipped by max, hence the explicit test.
+    const bool finite = std::all_of(row_magnitudes, row_magnitudes + visible[r], [](double m) { return std::isfinite(m); });
+    const double magnitudes = finite ? *std::max_element(row_magnitudes, row_magnitudes + visible[r]) : 0;
+    if (!finite || !std::isfinite(shift)) {
       reason[r] = "a logit overflows binary64";
       continue;
     }
