@@ -30,7 +30,7 @@ const CommandSpec golden_command{
     "golden",
     golden_help,
     {out_option,
-     {"--suite", "S", "smoke (seconds), default (every convention, n <= 1024) or stress (adds n = 8192)"},
+     {"--suite", "S", "smoke (seconds), default (every convention, n <= 4096) or stress (adds n = 8192 and 32768)"},
      {"--shard", "I/N", "write only shard I of N (0 <= I < N); join the shards with 'golden merge'"},
      {"--threads", "N", "worker threads of the certified evaluator, 0 = all cores (default 0)"},
      route_option(),

@@ -306,6 +306,8 @@ void add_value_groups(SuiteBuilder& b, bool smoke) {
          {1024, 1024, 16, 4, Pairing::half, 0, 10000, 0, 0, MaskKind::causal});
   b.rope("n = 512, d = 128 (Llama head size), causal, base 500000", {"rope", "causal", "large-n", "base"},
          {512, 512, 128, 8, Pairing::half, 0, 500000, 0, 0, MaskKind::causal});
+  b.rope("n = 4096, d = d_v = 128, causal: one head at a short modern context", {"rope", "causal", "large-n"},
+         {4096, 4096, 128, 128, Pairing::half, 0, 10000, 0, 0, MaskKind::causal});
 }
 
 // The surrogate's eps, fixed for the suite.
@@ -406,6 +408,8 @@ std::vector<SuiteGroup> golden_suite(GoldenSuiteKind suite) {
     builder.group("stress", "n >= 8192");
     builder.rope("n = 8192, causal, d = 8", {"rope", "causal", "large-n"},
                  {8192, 8192, 8, 2, Pairing::half, 0, 10000, 0, 0, MaskKind::causal});
+    builder.rope("n = 32768, d = d_v = 128, causal", {"rope", "causal", "large-n"},
+                 {32768, 32768, 128, 128, Pairing::half, 0, 10000, 0, 0, MaskKind::causal});
   }
   return builder.take();
 }
