@@ -178,7 +178,7 @@ class Attention(unittest.TestCase):
 
         def evaluate():
             start = time.perf_counter()
-            ropecert.attention(q, k, v, threads=1)
+            ropecert.attention(q, k, v, threads=1, route="mpfi")  # the slow route: long enough to observe
             span.extend((start, time.perf_counter()))
 
         worker = threading.Thread(target=evaluate)
@@ -192,6 +192,18 @@ class Attention(unittest.TestCase):
         inside = [t for t in samples if start + 0.01 < t < end - 0.01]
         self.assertGreater(end - start, 0.05, "the evaluation is too short to observe")
         self.assertGreater(len(inside), 5)
+
+    def test_routes_agree_and_a_bad_route_is_refused(self):
+        q, k, v = (self.rng.uniform(-1, 1, (40, 8)) for _ in range(3))
+        fast = ropecert.attention(q, k, v, causal=True)
+        slow = ropecert.attention(q, k, v, causal=True, route="mpfi")
+        self.assertEqual(fast["fast_route_rows"], 40)
+        self.assertEqual(slow["fast_route_rows"], 0)
+        for name in ("T", "T_f32", "T_f16", "T_bf16"):
+            self.assertEqual(fast[name].tobytes(), slow[name].tobytes(), name)
+        self.assertTrue(np.all(fast["lo"] <= fast["T"]) and np.all(fast["T"] <= fast["hi"]))
+        with self.assertRaisesRegex(ValueError, "route = 'quick' must be"):
+            ropecert.attention(q, k, v, route="quick")
 
     def test_version(self):
         self.assertRegex(ropecert.__version__, r"^\d+\.\d+\.\d+$")
