@@ -72,7 +72,7 @@ class UpperBound {
   mpfr_t value_, term_;
 };
 
-// RU(k u / (1 - k u)): gamma_k of the DGEMM bound (FR.3), k u < 1/2.
+// RU(k u / (1 - k u)): gamma_k of the DGEMM bound (FR.0), k u < 1/2.
 double gamma_upper(std::size_t k) {
   mpfr_t numerator, denominator;
   mpfr_inits2(64, numerator, denominator, static_cast<mpfr_ptr>(nullptr));
@@ -101,7 +101,8 @@ double weight_error_upper(double e) {
   return delta;
 }
 
-// Sum of |x_j| in round to nearest, times sum_inflation rounded up: an upper bound of the exact sum (FR.3).
+// Sum of |x_j| in round to nearest, times sum_inflation rounded up: an upper bound of the exact sum for
+// n <= 2^40 terms (FR.4 (d); more cannot be held in memory).
 double abs_sum_upper(const double* x, std::size_t n) {
   double sum = 0;
   for (std::size_t j = 0; j < n; ++j) sum += std::fabs(x[j]);
@@ -266,7 +267,8 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
 
   // FR.1: the scaled rotated queries s R q_i as double words with radii.
   DoubleWordRows queries(count, d);
-  for (std::size_t r = 0; r < count && reason[r].empty(); ++r) {
+  for (std::size_t r = 0; r < count; ++r) {
+    if (!reason[r].empty()) continue;
     const std::size_t i = first + r;
     std::vector<Interval> rotated = enclose_rotated_row(&problem_.Q.values[i * d], d, problem_.rope, frequencies_,
                                                         problem_.query_position(i), rotation_precision,
