@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <mpfi.h>
+
 #include "ropecert/certified_eval.hpp"
 
 namespace ropecert {
@@ -19,7 +21,12 @@ namespace ropecert {
 // the enclosure, decided_by = EvalRoute::fast) and returns "" in the row's slot, or leaves the row's entries
 // untouched and returns why the row falls back. Byte-identical results for any thread count.
 // progress(rows finished) is called from the calling thread about once a second, if set.
+// observe(row, column, enclosure), if set, is called for every entry whose enclosure the route computes (settled
+// or not), with that enclosure at its full precision, before the outward rounding to binary64 (Lemma FR.6): the
+// tests compare it with the Arb oracle. It is called from worker threads, once per entry.
+using EnclosureObserver = std::function<void(std::size_t, std::size_t, mpfi_srcptr)>;
 std::vector<std::string> evaluate_fast_route(const Problem& problem, unsigned threads, EntryOutcome* entries,
-                                             const std::function<void(std::size_t)>& progress);
+                                             const std::function<void(std::size_t)>& progress,
+                                             const EnclosureObserver& observe = {});
 
 }  // namespace ropecert

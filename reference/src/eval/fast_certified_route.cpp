@@ -236,8 +236,8 @@ bool settle_entry(mpfi_srcptr enclosure, EntryOutcome& entry) {
 class BlockEvaluator {
  public:
   BlockEvaluator(const Problem& problem, const KeySide& keys, const RopeFrequencies& frequencies,
-                 const Interval& scale)
-      : problem_(problem), keys_(keys), frequencies_(frequencies), scale_(scale) {}
+                 const Interval& scale, const EnclosureObserver& observe)
+      : problem_(problem), keys_(keys), frequencies_(frequencies), scale_(scale), observe_(observe) {}
 
   std::vector<std::string> run(std::size_t first, std::size_t count, EntryOutcome* entries) const;
 
@@ -246,6 +246,7 @@ class BlockEvaluator {
   const KeySide& keys_;
   const RopeFrequencies& frequencies_;
   const Interval& scale_;
+  const EnclosureObserver& observe_;
 };
 
 std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t count, EntryOutcome* entries) const {
@@ -435,6 +436,7 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
       mpfi_interv_d(radius.get(), -error, error);
       mpfi_add(quotient.get(), quotient.get(), radius.get());
       mpfi_div(quotient.get(), quotient.get(), divisor.get());
+      if (observe_) observe_(first + r, c, quotient.get());
       if (!std::isfinite(error) || !settle_entry(quotient.get(), settled[c]))
         reason[r] = "an enclosure does not decide a rounding at the fast route's accuracy";
     }
@@ -446,7 +448,8 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
 }  // namespace
 
 std::vector<std::string> evaluate_fast_route(const Problem& problem, unsigned threads, EntryOutcome* entries,
-                                             const std::function<void(std::size_t)>& progress) {
+                                             const std::function<void(std::size_t)>& progress,
+                                             const EnclosureObserver& observe) {
   const std::size_t n_q = problem.n_q();
   if (problem.kind != Kind::rope)
     return std::vector<std::string>(n_q, "kind general (couplings W_{i-j}) is not on the fast route");
@@ -460,7 +463,7 @@ std::vector<std::string> evaluate_fast_route(const Problem& problem, unsigned th
   // Blocks of about 2^20 logits (2 x 8 MiB of double words per block), at most 256 rows.
   const std::size_t block_rows = std::clamp<std::size_t>((std::size_t{1} << 20) / problem.n_k(), 8, 256);
   const std::size_t blocks = (n_q + block_rows - 1) / block_rows;
-  const BlockEvaluator evaluator(problem, keys, frequencies, scale);
+  const BlockEvaluator evaluator(problem, keys, frequencies, scale, observe);
   std::vector<std::string> reasons(n_q);
   parallel_for(
       blocks, threads,
