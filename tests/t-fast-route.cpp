@@ -6,10 +6,9 @@
 // subnormal outputs, huge entries. RapidCheck seeds are pinned in CTest (RC_PARAMS).
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <map>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -23,6 +22,7 @@
 #include "support/oracle_checks.hpp"
 
 using namespace ropecert;
+using ropecert_test::same_bits;
 using ropecert_test::arb_attention;
 using ropecert_test::ArbBall;
 using ropecert_test::describe;
@@ -40,8 +40,6 @@ CertifiedOutput evaluate(const Problem& p, EvalRoute route, unsigned threads = 1
   options.threads = threads;
   return evaluate_certified(p, options);
 }
-
-bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
 // The oracle's value of an entry as a double (its ball's midpoint rounded), for classifying cases only.
 double approximate(const ArbBall& ball) { return arf_get_d(arb_midref(ball.get()), ARF_RND_NEAR); }
