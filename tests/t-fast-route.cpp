@@ -199,6 +199,53 @@ TEST_CASE("fast route, hard cases: every route agrees with the other and with th
     check_routes(p);
   });
 
+  rc::prop("large logits with moderate differences: logit errors above the exp's 2^-100", [] {
+    Problem p = gen_conventions_problem();
+    // Every visible key gains the same s G (softmax ignores it), so the weights stay moderate while the
+    // logits' own rounding errors (double-word sums, dropped slice pairs, FR.2, FR.3) grow like G 2^-106.
+    const double big = *rc::gen::element(0x1p10, 0x1p20, 0x1p30, 0x1p40);
+    append_pass_through(p, [&](std::size_t) { return big; }, [](std::size_t) { return 1.0; });
+    validate_problem(p, "generated");
+    RC_LOG() << describe(p);
+    RC_CLASSIFY(rough_scale(p) * big >= 0x1p20, "logits >= 2^20");
+    const CertifiedOutput fast = check_routes(p);
+    RC_CLASSIFY(fast.fast.rows_decided == p.n_q(), "every row on the fast route");
+  });
+
+  rc::prop("exact ties through different rotations: equal logits, a binary64 midpoint mean", [] {
+    // Pythagorean plane u = 2 (cos = 3/5, sin = 4/5): R_1 (5, 0) = (3, 4), so key 0 = (3, 4) at b and key 1 = (5, 0)
+    // at b + 1 have R_b k_0 = R_{b+1} k_1 and every query gives them equal logits, which the fast route computes
+    // along different paths (different rounding errors, large for a large q). V column c = (a, a + ulp(a)): T is
+    // the binary64 midpoint between them, so no enclosure decides it and every row must fall back.
+    Problem p = *ropecert_test::gen_rope_problem();
+    p.rope.angles = Angles::pythagorean;
+    p.rope.rotary_dim = 2;
+    p.mask = MaskKind::none;
+    const double big = *rc::gen::element(1.0, 0x1p10, 0x1p20, 0x1p30);
+    for (double& q : p.Q.values) q *= big;
+    resize_keys(p, 2);
+    const double key_scale = std::ldexp(1.0, *rc::gen::inRange(-4, 5));
+    p.K.at(0, 0) = 3 * key_scale;
+    p.K.at(0, 1) = 4 * key_scale;
+    p.K.at(1, 0) = 5 * key_scale;
+    p.K.at(1, 1) = 0;
+    for (std::size_t l = 2; l < p.d(); ++l) p.K.at(1, l) = p.K.at(0, l);
+    const double a = std::ldexp(double((std::int64_t{1} << 52) + *rc::gen::inRange<std::int64_t>(0, 1 << 20)), -52);
+    const std::size_t c = *rc::gen::inRange<std::size_t>(0, p.d_v());
+    p.V.at(0, c) = a;
+    p.V.at(1, c) = a + 0x1p-52;
+    validate_problem(p, "generated");
+    RC_LOG() << describe(p) << " column " << c;
+    RC_CLASSIFY(big >= 0x1p20, "queries >= 2^20");
+    // The Ziv loop does not prove these logits equal (exact_rows.hpp), so it may leave T_ic undecided, as may
+    // the fast route: both must then agree; a decided T_ic must be the tie rounded to even.
+    const CertifiedOutput fast = check_routes(p, oracle_precision, false);
+    RC_ASSERT(fast.fast.rows_decided == 0u);
+    const double expected = std::fmod(a * 0x1p52, 2) == 0 ? a : a + 0x1p-52;
+    for (std::size_t i = 0; i < p.n_q(); ++i)
+      if (fast.at(i, c).t64_decided) RC_ASSERT(same_bits(fast.at(i, c).t64, expected));
+  });
+
   rc::prop("outputs that cancel to near zero: the sign of zero in binary16 and bfloat16", [] {
     Problem p = gen_conventions_problem();
     resize_keys(p, std::max<std::size_t>(p.n_k(), 2));
