@@ -215,8 +215,8 @@ TEST_CASE("fast route, hard cases: every route agrees with the other and with th
   rc::prop("exact ties through different rotations: equal logits, a binary64 midpoint mean", [] {
     // Pythagorean plane u = 2 (cos = 3/5, sin = 4/5): R_1 (5, 0) = (3, 4), so key 0 = (3, 4) at b and key 1 = (5, 0)
     // at b + 1 have R_b k_0 = R_{b+1} k_1 and every query gives them equal logits, which the fast route computes
-    // along different paths (different rounding errors, large for a large q). V column c = (a, a + ulp(a)): T is
-    // the binary64 midpoint between them, so no enclosure decides it and every row must fall back.
+    // along different paths (different rounding errors, large for a large q). T_ic is then the mean of V's column,
+    // made a binary64 midpoint below, so no enclosure decides it and every row must fall back.
     Problem p = *ropecert_test::gen_rope_problem();
     p.rope.angles = Angles::pythagorean;
     p.rope.rotary_dim = 2;
@@ -230,10 +230,13 @@ TEST_CASE("fast route, hard cases: every route agrees with the other and with th
     p.K.at(1, 0) = 5 * key_scale;
     p.K.at(1, 1) = 0;
     for (std::size_t l = 2; l < p.d(); ++l) p.K.at(1, l) = p.K.at(0, l);
-    const double a = std::ldexp(double((std::int64_t{1} << 52) + *rc::gen::inRange<std::int64_t>(0, 1 << 20)), -52);
+    // V column c = (M - D, M + D + 2^-52), M = 1 + k 2^-52: the mean M + 2^-53 is a binary64 midpoint, and a wide
+    // spread D makes T sensitive to the weights' errors (dT = D dw / 2).
+    const double m = 1 + std::ldexp(double(*rc::gen::inRange<std::int64_t>(0, 1 << 20)), -52);
+    const double spread = *rc::gen::element(0.0, 0x1p-10, 0.25, 0.5);
     const std::size_t c = *rc::gen::inRange<std::size_t>(0, p.d_v());
-    p.V.at(0, c) = a;
-    p.V.at(1, c) = a + 0x1p-52;
+    p.V.at(0, c) = m - spread;
+    p.V.at(1, c) = m + spread + 0x1p-52;
     validate_problem(p, "generated");
     RC_LOG() << describe(p) << " column " << c;
     RC_CLASSIFY(big >= 0x1p20, "queries >= 2^20");
@@ -241,7 +244,7 @@ TEST_CASE("fast route, hard cases: every route agrees with the other and with th
     // the fast route: both must then agree; a decided T_ic must be the tie rounded to even.
     const CertifiedOutput fast = check_routes(p, oracle_precision, false);
     RC_ASSERT(fast.fast.rows_decided == 0u);
-    const double expected = std::fmod(a * 0x1p52, 2) == 0 ? a : a + 0x1p-52;
+    const double expected = std::fmod(m * 0x1p52, 2) == 0 ? m : m + 0x1p-52;  // ties to even
     for (std::size_t i = 0; i < p.n_q(); ++i)
       if (fast.at(i, c).t64_decided) RC_ASSERT(same_bits(fast.at(i, c).t64, expected));
   });
