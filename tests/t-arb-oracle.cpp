@@ -16,6 +16,7 @@
 
 #include "ropecert/problem.hpp"
 #include "support/arb_oracle.hpp"
+#include "support/oracle_checks.hpp"
 
 using ropecert::Kind;
 using ropecert::MaskKind;
@@ -364,4 +365,24 @@ TEST_CASE("arb_ball_inside with double bounds", "[arb-oracle][inside]") {
   CHECK_FALSE(arb_ball_inside(exact, -HUGE_VAL, HUGE_VAL));
   arb_zero_pm_inf(exact.get());
   CHECK_FALSE(arb_ball_inside(exact, -HUGE_VAL, HUGE_VAL));
+}
+
+TEST_CASE("ball_roundings: a ball around 0 decides no rounding, a ball on one side keeps its sign",
+          "[arb-oracle][roundings]") {
+  ArbBall around_zero;  // 0 +- 2^-1100: its endpoints round to -0 and +0 in every format
+  mag_set_ui_2exp_si(arb_radref(around_zero.get()), 1, -1100);
+  const ropecert_test::BallRoundings zero = ropecert_test::ball_roundings(around_zero);
+  CHECK_FALSE(zero.decided64);
+  CHECK_FALSE(zero.decided32);
+  CHECK_FALSE(zero.decided16);
+  CHECK_FALSE(zero.decided_bf16);
+
+  ArbBall negative_tiny;  // -2^-1100 +- 2^-1102: rounds to -0 in every format
+  arf_set_si_2exp_si(arb_midref(negative_tiny.get()), -1, -1100);
+  mag_set_ui_2exp_si(arb_radref(negative_tiny.get()), 1, -1102);
+  const ropecert_test::BallRoundings negative = ropecert_test::ball_roundings(negative_tiny);
+  REQUIRE(negative.decided64);
+  REQUIRE(negative.decided16);
+  CHECK(std::signbit(negative.t64));
+  CHECK(std::signbit(negative.t16));
 }

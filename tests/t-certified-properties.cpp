@@ -1,8 +1,7 @@
-// Consistency properties of the certified evaluator: the same quantity computed two ways.
+// Consistency properties of the certified evaluator: the same quantity computed two ways, on both routes.
 // RapidCheck seeds are pinned in CTest (RC_PARAMS); set RC_PARAMS="seed=N" to reproduce.
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
@@ -11,14 +10,21 @@
 #include "ropecert/fixed_precision_eval.hpp"
 #include "ropecert/rope_geometry.hpp"
 #include "support/case_generators.hpp"
+#include "support/hex_text.hpp"
 
 using namespace ropecert;
+using ropecert_test::same_bits;
 using ropecert_test::describe;
 
 namespace {
 
-CertifiedOutput evaluate(const Problem& p, unsigned threads = 1) {
+// Every property runs on both routes: the fast route (with its fallback) and the MPFI Ziv loop alone.
+constexpr EvalRoute routes[] = {EvalRoute::fast, EvalRoute::mpfi};
+const char* route_name(EvalRoute route) { return route == EvalRoute::fast ? "fast route" : "mpfi route"; }
+
+CertifiedOutput evaluate(const Problem& p, EvalRoute route, unsigned threads = 1) {
   EvalOptions options;
+  options.route = route;
   options.threads = threads;
   return evaluate_certified(p, options);
 }
@@ -35,8 +41,6 @@ std::pair<double, double> visible_range(const Problem& p, std::size_t i, std::si
     }
   return {lo, hi};
 }
-
-bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
 void assert_same_roundings(const CertifiedOutput& a, const CertifiedOutput& b) {
   RC_ASSERT(a.entries.size() == b.entries.size());
@@ -98,16 +102,19 @@ TEST_CASE("each output lies within the range of the visible V entries", "[proper
   rc::prop("convex combination", [] {
     const Problem p = *ropecert_test::gen_problem();
     RC_LOG() << describe(p);
-    const CertifiedOutput out = evaluate(p);
-    for (std::size_t i = 0; i < p.n_q(); ++i)
-      for (std::size_t c = 0; c < p.d_v(); ++c) {
-        const auto [lo, hi] = visible_range(p, i, c);
-        const EntryOutcome& e = out.at(i, c);
-        RC_ASSERT(e.t64_decided);
-        RC_ASSERT(lo <= e.t64);
-        RC_ASSERT(e.t64 <= hi);
-        RC_ASSERT(overlap(e.lo, e.hi, lo, hi));
-      }
+    for (const EvalRoute route : routes) {
+      RC_LOG() << route_name(route);
+      const CertifiedOutput out = evaluate(p, route);
+      for (std::size_t i = 0; i < p.n_q(); ++i)
+        for (std::size_t c = 0; c < p.d_v(); ++c) {
+          const auto [lo, hi] = visible_range(p, i, c);
+          const EntryOutcome& e = out.at(i, c);
+          RC_ASSERT(e.t64_decided);
+          RC_ASSERT(lo <= e.t64);
+          RC_ASSERT(e.t64 <= hi);
+          RC_ASSERT(overlap(e.lo, e.hi, lo, hi));
+        }
+    }
   });
 }
 
@@ -122,17 +129,21 @@ TEST_CASE("the output is linear in V", "[properties]") {
       p_double.V.values[e] = 2 * p.V.values[e];
     }
     RC_LOG() << describe(p) << " V'=" << describe(p2);
-    const CertifiedOutput a = evaluate(p), b = evaluate(p2), sum = evaluate(p_sum), twice = evaluate(p_double);
-    for (std::size_t e = 0; e < a.entries.size(); ++e) {
-      Interval ia(64), ib(64);
-      mpfi_interv_d(ia.get(), a.entries[e].lo, a.entries[e].hi);
-      mpfi_interv_d(ib.get(), b.entries[e].lo, b.entries[e].hi);
-      mpfi_add(ia.get(), ia.get(), ib.get());
-      RC_ASSERT(mpfr_cmp_d(&ia.get()->left, sum.entries[e].hi) <= 0);
-      RC_ASSERT(mpfr_cmp_d(&ia.get()->right, sum.entries[e].lo) >= 0);
-      // Doubling is exact in binary64 away from the subnormal range.
-      if (std::fabs(a.entries[e].t64) >= 0x1p-1000 || a.entries[e].t64 == 0)
-        RC_ASSERT(twice.entries[e].t64 == 2 * a.entries[e].t64);
+    for (const EvalRoute route : routes) {
+      RC_LOG() << route_name(route);
+      const CertifiedOutput a = evaluate(p, route), b = evaluate(p2, route), sum = evaluate(p_sum, route),
+                            twice = evaluate(p_double, route);
+      for (std::size_t e = 0; e < a.entries.size(); ++e) {
+        Interval ia(64), ib(64);
+        mpfi_interv_d(ia.get(), a.entries[e].lo, a.entries[e].hi);
+        mpfi_interv_d(ib.get(), b.entries[e].lo, b.entries[e].hi);
+        mpfi_add(ia.get(), ia.get(), ib.get());
+        RC_ASSERT(mpfr_cmp_d(&ia.get()->left, sum.entries[e].hi) <= 0);
+        RC_ASSERT(mpfr_cmp_d(&ia.get()->right, sum.entries[e].lo) >= 0);
+        // Doubling is exact in binary64 away from the subnormal range.
+        if (std::fabs(a.entries[e].t64) >= 0x1p-1000 || a.entries[e].t64 == 0)
+          RC_ASSERT(twice.entries[e].t64 == 2 * a.entries[e].t64);
+      }
     }
   });
 }
@@ -145,7 +156,10 @@ TEST_CASE("standard RoPE depends only on relative positions", "[properties]") {
     shifted.rope.q_offset += shift;
     shifted.rope.k_offset += shift;
     RC_LOG() << describe(p) << " shift=" << shift;
-    assert_same_roundings(evaluate(p), evaluate(shifted));
+    for (const EvalRoute route : routes) {
+      RC_LOG() << route_name(route);
+      assert_same_roundings(evaluate(p, route), evaluate(shifted, route));
+    }
   });
 }
 
@@ -165,7 +179,10 @@ TEST_CASE("half and interleaved pairings agree after the matching column permuta
           (interleaved.*m).at(row, to[p].second) = (half.*m).at(row, from[p].second);
         }
     RC_LOG() << describe(half);
-    assert_same_roundings(evaluate(half), evaluate(interleaved));
+    for (const EvalRoute route : routes) {
+      RC_LOG() << route_name(route);
+      assert_same_roundings(evaluate(half, route), evaluate(interleaved, route));
+    }
   });
 }
 
@@ -205,7 +222,10 @@ TEST_CASE("kind general with W_k = RN64(R_-k) agrees with kind rope within the r
       general.W.push_back(w);
     }
     RC_LOG() << describe(rope);
-    const CertifiedOutput out_rope = evaluate(rope), out_general = evaluate(general);
+    // Kind general is never on the fast route (it falls back whole): the route matters for the rope side.
+    const EvalRoute route = *rc::gen::element(EvalRoute::fast, EvalRoute::mpfi);
+    RC_TAG(route_name(route));
+    const CertifiedOutput out_rope = evaluate(rope, route), out_general = evaluate(general, route);
     const double scale_bound = rope.scale.rule == Scale::Rule::decimal ? std::fabs(std::stod(rope.scale.decimal)) : 1.0;
     for (std::size_t i = 0; i < n; ++i) {
       double delta = 0;
@@ -233,16 +253,19 @@ TEST_CASE("results do not depend on the thread count", "[properties]") {
   rc::prop("1 thread vs 2 threads", [] {
     const Problem p = *ropecert_test::gen_problem({6, 3, 3});
     RC_LOG() << describe(p);
-    const CertifiedOutput one = evaluate(p, 1), two = evaluate(p, 2);
-    RC_ASSERT(one.entries.size() == two.entries.size());
-    for (std::size_t e = 0; e < one.entries.size(); ++e) {
-      const EntryOutcome &x = one.entries[e], &y = two.entries[e];
-      RC_ASSERT(same_bits(x.t64, y.t64));
-      RC_ASSERT(same_bits(x.t32, y.t32));
-      RC_ASSERT(same_bits(x.lo, y.lo));
-      RC_ASSERT(same_bits(x.hi, y.hi));
-      RC_ASSERT(x.precision == y.precision);
+    for (const EvalRoute route : routes) {
+      RC_LOG() << route_name(route);
+      const CertifiedOutput one = evaluate(p, route, 1), two = evaluate(p, route, 2);
+      RC_ASSERT(one.entries.size() == two.entries.size());
+      for (std::size_t e = 0; e < one.entries.size(); ++e) {
+        const EntryOutcome &x = one.entries[e], &y = two.entries[e];
+        RC_ASSERT(same_bits(x.t64, y.t64));
+        RC_ASSERT(same_bits(x.t32, y.t32));
+        RC_ASSERT(same_bits(x.lo, y.lo));
+        RC_ASSERT(same_bits(x.hi, y.hi));
+        RC_ASSERT(x.precision == y.precision);
+      }
+      RC_ASSERT(one.exact_rows == two.exact_rows);
     }
-    RC_ASSERT(one.exact_rows == two.exact_rows);
   });
 }

@@ -1,6 +1,6 @@
 // The library's enclosures against the independent Arb oracle (tests/support/arb_oracle.hpp):
 // every enclosure must meet Arb's much tighter ball, and every decided rounding must be the rounding
-// that Arb's much tighter ball decides, computed by MPFR's own conversion.
+// that Arb's much tighter ball decides, computed by MPFR's own conversion; on both routes of evaluate_certified.
 #include <catch2/catch.hpp>
 #include <rapidcheck/catch.h>
 
@@ -9,8 +9,10 @@
 #include "support/arb_oracle.hpp"
 #include "support/oracle_checks.hpp"
 #include "support/case_generators.hpp"
+#include "support/hex_text.hpp"
 
 using namespace ropecert;
+using ropecert_test::same_bits;
 using ropecert_test::arb_attention;
 using ropecert_test::ArbBall;
 using ropecert_test::ball_roundings;
@@ -57,22 +59,27 @@ TEST_CASE("certified outputs are the correct roundings of the Arb oracle's value
     RC_CLASSIFY(p.kind == Kind::rope && p.rope.scaling.kind != RopeScalingKind::none, "rope scaling");
     RC_CLASSIFY(p.kind == Kind::rope && p.rope.emulate.cos_sin != CosSinEmulation::exact, "cos/sin emulated");
     const std::vector<ArbBall> oracle = arb_attention(p, oracle_precision);
-    const CertifiedOutput out = evaluate_certified(p, EvalOptions{});
-    for (std::size_t i = 0; i < p.n_q(); ++i)
-      for (std::size_t c = 0; c < p.d_v(); ++c) {
-        const EntryOutcome& e = out.at(i, c);
-        const ArbBall& ball = oracle[i * p.d_v() + c];
-        RC_LOG() << "row " << i << " column " << c;
-        RC_ASSERT(consistent(ball, e.lo, e.hi));
-        const BallRoundings expected = ball_roundings(ball);
-        RC_ASSERT(e.t64_decided);
-        RC_ASSERT(e.t32_decided);
-        if (expected.decided64) RC_ASSERT(e.t64 == expected.t64);
-        if (expected.decided32) RC_ASSERT(static_cast<float>(e.t32) == expected.t32);
-        RC_ASSERT(e.t16_decided);
-        RC_ASSERT(e.tbf16_decided);
-        if (expected.decided16) RC_ASSERT(e.t16 == expected.t16);
-        if (expected.decided_bf16) RC_ASSERT(e.tbf16 == expected.tbf16);
-      }
+    for (const EvalRoute route : {EvalRoute::fast, EvalRoute::mpfi}) {  // the fast route and its slow twin
+      EvalOptions options;
+      options.route = route;
+      const CertifiedOutput out = evaluate_certified(p, options);
+      for (std::size_t i = 0; i < p.n_q(); ++i)
+        for (std::size_t c = 0; c < p.d_v(); ++c) {
+          const EntryOutcome& e = out.at(i, c);
+          const ArbBall& ball = oracle[i * p.d_v() + c];
+          RC_LOG() << (route == EvalRoute::fast ? "fast" : "mpfi") << " route, row " << i << " column " << c;
+          RC_ASSERT(consistent(ball, e.lo, e.hi));
+          const BallRoundings expected = ball_roundings(ball);
+          RC_ASSERT(e.t64_decided);
+          RC_ASSERT(e.t32_decided);
+          RC_ASSERT(e.t16_decided);
+          RC_ASSERT(e.tbf16_decided);
+          // Bitwise: a zero of the wrong sign is a wrong rounding.
+          if (expected.decided64) RC_ASSERT(same_bits(e.t64, expected.t64));
+          if (expected.decided32) RC_ASSERT(same_bits(e.t32, double(expected.t32)));
+          if (expected.decided16) RC_ASSERT(same_bits(e.t16, expected.t16));
+          if (expected.decided_bf16) RC_ASSERT(same_bits(e.tbf16, expected.tbf16));
+        }
+    }
   });
 }

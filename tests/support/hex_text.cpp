@@ -1,6 +1,7 @@
 #include "support/hex_text.hpp"
 
 #include <cstdio>
+#include <cstring>
 
 namespace ropecert_test {
 
@@ -9,5 +10,7 @@ std::string hex(double x) {
   std::snprintf(text, sizeof text, "%a", x);
   return text;
 }
+
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
 }  // namespace ropecert_test

@@ -1,5 +1,7 @@
 #include "support/oracle_checks.hpp"
 
+#include <cmath>
+
 #include "ropecert/rounding.hpp"
 #include "support/mpfr_twin.hpp"
 
@@ -10,6 +12,9 @@ namespace {
 // arb_get_interval_mpfr rounds outward, so any precision gives rigorous endpoints.
 constexpr mpfr_prec_t endpoint_precision = 1024;
 
+// Equal values with equal signs: -0 and +0 are different roundings (the sign of a zero output is part of it).
+bool same_signed(double a, double b) { return a == b && std::signbit(a) == std::signbit(b); }
+
 }  // namespace
 
 BallRoundings ball_roundings(const ArbBall& ball) {
@@ -18,13 +23,13 @@ BallRoundings ball_roundings(const ArbBall& ball) {
   arb_get_interval_mpfr(lo, hi, ball.get());
   BallRoundings r;
   r.t64 = mpfr_get_d(lo, MPFR_RNDN);
-  r.decided64 = r.t64 == mpfr_get_d(hi, MPFR_RNDN);
+  r.decided64 = same_signed(r.t64, mpfr_get_d(hi, MPFR_RNDN));
   r.t32 = mpfr_get_flt(lo, MPFR_RNDN);
-  r.decided32 = r.t32 == mpfr_get_flt(hi, MPFR_RNDN);
+  r.decided32 = same_signed(r.t32, mpfr_get_flt(hi, MPFR_RNDN));
   r.t16 = mpfr_emulated(lo, ropecert::binary16, MPFR_RNDN);
-  r.decided16 = r.t16 == mpfr_emulated(hi, ropecert::binary16, MPFR_RNDN);
+  r.decided16 = same_signed(r.t16, mpfr_emulated(hi, ropecert::binary16, MPFR_RNDN));
   r.tbf16 = mpfr_emulated(lo, ropecert::bfloat16, MPFR_RNDN);
-  r.decided_bf16 = r.tbf16 == mpfr_emulated(hi, ropecert::bfloat16, MPFR_RNDN);
+  r.decided_bf16 = same_signed(r.tbf16, mpfr_emulated(hi, ropecert::bfloat16, MPFR_RNDN));
   mpfr_clears(lo, hi, static_cast<mpfr_ptr>(nullptr));
   return r;
 }

@@ -8,7 +8,8 @@
 namespace ropecert_test {
 
 // The roundings of a ball to binary64, binary32, binary16 and bfloat16, each with whether the ball's two
-// endpoints (taken outward) round alike, so that every real in the ball has that rounding.
+// endpoints (taken outward) round alike, sign of zero included, so that every real in the ball has that rounding
+// (a ball around 0 decides no format: its endpoints round to -0 and +0).
 struct BallRoundings {
   bool decided64, decided32, decided16, decided_bf16;
   double t64, t16, tbf16;
