@@ -15,6 +15,7 @@
 #include <rapidcheck/catch.h>
 
 #include "ropecert/certified_eval.hpp"
+#include "ropecert/fast_certified_route.hpp"
 #include "support/arb_oracle.hpp"
 #include "support/case_generators.hpp"
 #include "support/hand_problems.hpp"
@@ -80,6 +81,19 @@ CertifiedOutput check_routes(const Problem& p, slong precision = oracle_precisio
     }
   }
   RC_ASSERT(rows_by_fast == fast.fast.rows_decided);
+  // The route's own enclosures at full precision, before the outward rounding to binary64 hides them (a bound
+  // too small by far less than a binary64 ulp shows only here): each must meet the oracle's ball.
+  std::vector<EntryOutcome> scratch(fast.entries.size());
+  std::vector<char> observed(fast.entries.size(), 0), meets(fast.entries.size(), 0);
+  evaluate_fast_route(p, 1, scratch.data(), {}, [&](std::size_t i, std::size_t c, mpfi_srcptr t) {
+    const std::size_t e = i * p.d_v() + c;
+    observed[e] = 1;
+    meets[e] = ropecert_test::consistent(oracle[e], &t->left, &t->right);
+  });
+  for (std::size_t e = 0; e < fast.entries.size(); ++e) {
+    if (fast.entries[e].decided_by == EvalRoute::fast) RC_ASSERT(observed[e] != 0);
+    if (observed[e] != 0) RC_ASSERT(meets[e] != 0);
+  }
   for (std::size_t e = 0; e < fast.entries.size(); ++e) {
     const EntryOutcome &f = fast.entries[e], &s = slow.entries[e];
     RC_LOG() << "entry " << e << ": fast t64 " << hex(f.t64) << " [" << hex(f.lo) << ", " << hex(f.hi)
@@ -321,6 +335,19 @@ TEST_CASE("fast route, hard cases: every route agrees with the other and with th
     const CertifiedOutput fast = check_routes(p);
     RC_ASSERT(fast.fast.rows_decided == 0u);
     for (std::size_t i = 0; i < p.n_q(); ++i) RC_ASSERT(same_bits(fast.at(i, c).t64, k % 2 ? b : a));
+  });
+
+  rc::prop("positions near 2^52: the rotated rows' radii (about 2^-76) dominate the error bounds", [] {
+    Problem p = gen_conventions_problem();
+    p.rope.angles = Angles::standard;
+    p.rope.base = 10000;
+    const std::int64_t top = max_position - std::int64_t(p.n_q() + p.n_k());
+    p.rope.q_offset = top - *rc::gen::inRange<std::int64_t>(0, 4);
+    p.rope.k_offset = p.rope.q_offset - *rc::gen::inRange<std::int64_t>(0, 4);
+    validate_problem(p, "generated");
+    RC_LOG() << describe(p);
+    const CertifiedOutput fast = check_routes(p, oracle_precision, false);
+    RC_CLASSIFY(fast.fast.rows_decided > 0, "some row on the fast route");
   });
 
   rc::prop("n_k = 1: T is the V row", [] {
