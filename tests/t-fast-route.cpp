@@ -187,7 +187,10 @@ TEST_CASE("fast and mpfi routes agree bitwise and contain the oracle, every conv
     RC_LOG() << describe(p);
     RC_TAG(p.kind == Kind::rope ? (p.rope.pairing == Pairing::half ? "rope half" : "rope interleaved") : "general",
            p.mask == MaskKind::causal ? "causal" : "no mask");
-    const CertifiedOutput fast = check_routes(p);
+    // Rarely both routes leave an entry undecided at 4096 bits (equal logits through different pythagorean
+    // rotations, which the Ziv loop cannot prove equal); check_routes still requires that they agree on it.
+    const CertifiedOutput fast = check_routes(p, oracle_precision, false);
+    RC_CLASSIFY(fast.undecided_count() != 0, "undecided by both routes");
     if (p.kind == Kind::general) {
       RC_ASSERT(fast.fast.rows_decided == 0u);
       RC_ASSERT(fast.fast.fallback_rows.size() == 1u);
@@ -341,9 +344,15 @@ TEST_CASE("fast route, hard cases: every route agrees with the other and with th
     Problem p = gen_conventions_problem();
     p.rope.angles = Angles::standard;
     p.rope.base = 10000;
+    p.rope.emulate = RopeEmulation();  // an emulated cos/sin is a point: no radius to check
     const std::int64_t top = max_position - std::int64_t(p.n_q() + p.n_k());
     p.rope.q_offset = top - *rc::gen::inRange<std::int64_t>(0, 4);
-    p.rope.k_offset = p.rope.q_offset - *rc::gen::inRange<std::int64_t>(0, 4);
+    // Keys near the queries, or at position 0..3 (nearly exact rotations): then the queries' radii alone carry
+    // the logits' error, so a bound that forgot them shows.
+    const bool keys_near_zero = *rc::gen::arbitrary<bool>();
+    p.rope.k_offset = keys_near_zero ? *rc::gen::inRange<std::int64_t>(0, 4)
+                                     : p.rope.q_offset - *rc::gen::inRange<std::int64_t>(0, 4);
+    RC_TAG(keys_near_zero ? "keys at positions near 0" : "keys near the queries");
     validate_problem(p, "generated");
     RC_LOG() << describe(p);
     const CertifiedOutput fast = check_routes(p, oracle_precision, false);
