@@ -41,7 +41,8 @@ DoubleWord two_sum(double a, double b);
 DoubleWord fast_two_sum(double a, double b);
 // two_prod (Fast2Mult with std::fma): s + e = a * b exactly, provided a * b does not overflow and
 // a * b == 0 or the error a*b - RN(a*b) is representable, which holds when
-// exponent(a) + exponent(b) >= -1022 + 52 (= -970), i.e. |a * b| >= 2^-969 suffices.
+// exponent(a) + exponent(b) >= -1022 + 52 (= -970); in particular |a * b| >= 2^-969 suffices (a sufficient
+// condition, not an equivalent one).
 DoubleWord two_prod(double a, double b);
 
 // Magnitude window of the sufficient condition below: an operand window W = {0} u [2^-485, 2^485].

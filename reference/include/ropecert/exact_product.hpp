@@ -31,7 +31,7 @@ struct SliceProducts {
 
 // beta(k) = ceil((53 + log2 k) / 2), k >= 1: slices whose entries are integers of at most 53 - beta bits times
 // a power of two per row (of A) and per column (of B) have exact products and partial sums of length k
-// (Lemma EP.3).
+// (Lemma EP.3). Throws std::invalid_argument for k = 0 or k > 2^53.
 int ozaki_beta(std::size_t k);
 
 // The row-wise splitting of X (note 13, Lemmas EP.1, EP.2): X = sum_s slices[s] + remainder exactly, where
