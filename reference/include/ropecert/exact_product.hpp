@@ -68,6 +68,8 @@ std::string slicing_unavailable();
 // differ, std::length_error when a dimension exceeds the BLAS integer (blasint) range.
 Matrix multiply_by_transpose(const Matrix& x, const Matrix& yt,
                              std::size_t yt_rows = std::numeric_limits<std::size_t>::max());
+// The same into `product` (resized and zeroed first), reusing its storage: the fast route's loops of products.
+void multiply_by_transpose(const Matrix& x, const Matrix& yt, std::size_t yt_rows, Matrix& product);
 
 // The transpose of x.
 Matrix transpose(const Matrix& x);

@@ -116,6 +116,12 @@ struct Accumulators {
   std::vector<double> magnitudes;
   explicit Accumulators(std::size_t n) : sums(n, DoubleWord{0, 0}), magnitudes(n, 0) {}
   void add(const Matrix& terms) { accumulate(sums.data(), magnitudes.data(), terms.values.data(), sums.size()); }
+  // x y^T (first y_rows rows of y) in a buffer reused from product to product (no fresh pages each time).
+  const Matrix& product_of(const Matrix& x, const Matrix& y, std::size_t y_rows) {
+    multiply_by_transpose(x, y, y_rows, product);
+    return product;
+  }
+  Matrix product;
 };
 
 // Upper bounds of the row norms of every slice: norms[s][i] >= the norm of row i of slices[s].
@@ -150,7 +156,7 @@ void add_kept_products(const RowSplitting& a, const RowSplitting& b, std::size_t
                        Accumulators& into) {
   for (std::size_t s = 0; s < a.slices.size(); ++s)
     for (std::size_t t = 0; t < b.slices.size() && s + t <= kept_pair_sum; ++t)
-      into.add(multiply_by_transpose(a.slices[s], b.slices[t], b_rows));
+      into.add(into.product_of(a.slices[s], b.slices[t], b_rows));
 }
 
 // The rotated keys as double words, split for the slice products, with the maxima over keys of their
@@ -293,7 +299,7 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
     std::copy_n(&queries.hi.values[r * d], d, &query_cross.values[r * 2 * d]);
     std::copy_n(&queries.lo.values[r * d], d, &query_cross.values[r * 2 * d + d]);
   }
-  logits.add(multiply_by_transpose(query_cross, keys_.cross, keys_used));
+  logits.add(logits.product_of(query_cross, keys_.cross, keys_used));
   const std::vector<std::vector<double>> query_dropped =
       dropped_norm_sums(slice_row_norms(query_slices, norm_upper), keys_.slices.slices.size(), count,
                         logit_kept_pair_sum);
@@ -382,7 +388,7 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
   if (!value_refusal.empty()) return fail_block(value_refusal);
   Accumulators numerators(count * d_v);
   add_kept_products(weight_slices, value_slices, d_v, numerator_kept_pair_sum, numerators);
-  numerators.add(multiply_by_transpose(weights_lo, values_t));
+  numerators.add(numerators.product_of(weights_lo, values_t, d_v));
   const std::vector<std::vector<double>> weight_dropped =
       dropped_norm_sums(slice_row_norms(weight_slices, abs_sum_upper), value_slices.slices.size(), count,
                         numerator_kept_pair_sum);

@@ -154,18 +154,25 @@ Matrix transpose(const Matrix& x) {
   return t;
 }
 
-Matrix multiply_by_transpose(const Matrix& x, const Matrix& yt, std::size_t yt_rows) {
+void multiply_by_transpose(const Matrix& x, const Matrix& yt, std::size_t yt_rows, Matrix& product) {
   if (x.cols != yt.cols) throw std::invalid_argument("multiply_by_transpose: the factors' column counts differ");
   const std::size_t n = std::min(yt_rows, yt.rows);
-  Matrix c(x.rows, n);
-  if (x.rows == 0 || n == 0) return c;
+  product.rows = x.rows;
+  product.cols = n;
+  product.values.assign(x.rows * n, 0.0);  // zero, as (EP.A) says; reuses the capacity of an earlier product
+  if (x.rows == 0 || n == 0) return;
   const auto blas_max = static_cast<std::size_t>(std::numeric_limits<blasint>::max());
   if (x.rows > blas_max || n > blas_max || x.cols > blas_max)
     throw std::length_error("exact_product: a dimension exceeds the BLAS integer range");
   const auto k = static_cast<blasint>(x.cols);
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(x.rows), static_cast<blasint>(n), k, 1.0,
-              x.values.data(), k, yt.values.data(), k, 0.0, c.values.data(), static_cast<blasint>(n));
-  return c;
+              x.values.data(), k, yt.values.data(), k, 0.0, product.values.data(), static_cast<blasint>(n));
+}
+
+Matrix multiply_by_transpose(const Matrix& x, const Matrix& yt, std::size_t yt_rows) {
+  Matrix product;
+  multiply_by_transpose(x, yt, yt_rows, product);
+  return product;
 }
 
 int ozaki_beta(std::size_t k) {
