@@ -166,6 +166,19 @@ TEST_CASE("binary32 is rounded from the exact value, at the precision that decid
   CHECK(out.rounds[1].entries_decided == 1);
   CHECK(out.exact_rows == 1);  // row 1: logits 0 and 0
   CHECK(out.at(1, 0).t64 == (1.0 + std::ldexp(1.0, -24) + 2.0) / 2);
+
+  // Asking for binary64 only, the Ziv loop stops at 64 bits: binary32 stays undecided (NaN), and that is no
+  // undecided entry of the requested formats.
+  EvalOptions binary64_only;
+  binary64_only.route = EvalRoute::mpfi;
+  binary64_only.formats = output_binary64;
+  const CertifiedOutput narrow = evaluate_certified(p, binary64_only);
+  CHECK(narrow.undecided_count() == 0);
+  REQUIRE(narrow.rounds.size() == 1);
+  CHECK(narrow.rounds[0].precision == 64);
+  CHECK(narrow.at(0, 0).t64 == 1.0 + std::ldexp(1.0, -24));
+  CHECK_FALSE(narrow.at(0, 0).t32_decided);
+  CHECK(std::isnan(narrow.at(0, 0).t32));
 }
 
 TEST_CASE("a tiny negative output from cancellation rounds to -0 in binary16", "[hand][zero][regression]") {

@@ -12,6 +12,7 @@
 #include "ropecert/case_io.hpp"
 #include "ropecert/certified_eval.hpp"
 #include "ropecert/npy.hpp"
+#include "ropecert/rounding.hpp"
 #include "support/cli_runner.hpp"
 #include "support/temp_dir.hpp"
 
@@ -161,6 +162,39 @@ TEST_CASE("eval writes correctly rounded outputs, an enclosure and a report", "[
   CHECK(report["fast_route"]["rows_decided"].get<std::size_t>() + report["fast_route"]["rows_fallen_back"].get<std::size_t>() == 3);
   CHECK(report["timing"]["wall_time_s"].is_number());
   CHECK(report["max_enclosure_width"].get<double>() > 0);
+}
+
+TEST_CASE("eval --outputs writes the files of the formats it lists, each correctly rounded", "[cli][outputs]") {
+  const TempDir dir("cli-outputs");
+  const Problem p = small_rope_problem();
+  const std::string case_path = write_case(dir, p);
+  const CertifiedOutput expected = evaluate_certified(p, EvalOptions{});
+  for (const std::string route : {"fast", "mpfi"}) {
+    const std::string out = dir.path().string() + "/narrow-" + route;
+    const CliResult r = run_cli({"eval", case_path, "--out", out, "--outputs", "bf16,f32,f16", "--route", route});
+    INFO(route << ": " << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_FALSE(fs::exists(out + "/T.npy"));  // f64 not asked for
+    const NpyArray t32 = read_npy(out + "/T_f32.npy"), t16 = read_npy(out + "/T_f16.npy");
+    const NpyArray bf16 = read_npy(out + "/T_bf16.npy");
+    CHECK(t16.dtype == NpyDtype::float16);
+    CHECK(bf16.dtype == NpyDtype::uint16);
+    for (std::size_t e = 0; e < expected.entries.size(); ++e) {
+      CHECK(t32.values[e] == expected.entries[e].t32);
+      CHECK(t16.values[e] == expected.entries[e].t16);
+      CHECK(bf16.values[e] == static_cast<double>(bfloat16_bits(expected.entries[e].tbf16)));
+    }
+    const nlohmann::json report = read_json(out + "/report.json");
+    CHECK(report["options"]["outputs"] == nlohmann::json::array({"f32", "f16", "bf16"}));
+  }
+  for (const std::string list : {"f32,f32", "f8", "", "f64,"}) {
+    const std::string out = dir.path().string() + "/bad";
+    const CliResult r = run_cli({"eval", case_path, "--out", out, "--outputs", list});
+    INFO("--outputs '" << list << "': " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.rfind("ropecert: error: --outputs: ", 0) == 0);
+    CHECK_FALSE(fs::exists(out));
+  }
 }
 
 TEST_CASE("outputs are byte-identical for any thread count", "[cli][determinism]") {

@@ -85,7 +85,7 @@ CertifiedOutput check_routes(const Problem& p, slong precision = oracle_precisio
   // too small by far less than a binary64 ulp shows only here): each must meet the oracle's ball.
   std::vector<EntryOutcome> scratch(fast.entries.size());
   std::vector<char> observed(fast.entries.size(), 0), meets(fast.entries.size(), 0);
-  evaluate_fast_route(p, 1, scratch.data(), {}, [&](std::size_t i, std::size_t c, mpfi_srcptr t) {
+  evaluate_fast_route(p, 1, all_output_formats, scratch.data(), {}, [&](std::size_t i, std::size_t c, mpfi_srcptr t) {
     const std::size_t e = i * p.d_v() + c;
     observed[e] = 1;
     meets[e] = ropecert_test::consistent(oracle[e], &t->left, &t->right);

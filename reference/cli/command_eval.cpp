@@ -16,19 +16,21 @@ namespace {
 
 const CommandSpec eval_command{
     "eval",
-    "Usage: ropecert eval CASE_DIR --out OUT_DIR [--route fast|mpfi] [--start-prec BITS] [--max-prec BITS]\n"
-    "                     [--threads N] [--force]\n"
+    "Usage: ropecert eval CASE_DIR --out OUT_DIR [--outputs LIST] [--route fast|mpfi] [--start-prec BITS]\n"
+    "                     [--max-prec BITS] [--threads N] [--force]\n"
     "\n"
     "Certified evaluation of T = softmax(M) V for the case in CASE_DIR (format ropecert-case/1,\n"
     "see README). Every entry gets a rigorous enclosure. The fast route (default) decides almost\n"
     "every row in binary64 arithmetic with proven error bounds (proofs-notes/13); its undecided\n"
     "rows, and every row with --route mpfi, go to the MPFI Ziv loop: working precisions\n"
     "--start-prec, twice that, ... up to --max-prec are tried until the enclosure decides the\n"
-    "round-to-nearest-even rounding to binary64, binary32, binary16 and bfloat16. Writes OUT_DIR/T.npy (float64),\n"
-    "T_f32.npy (float32), T_lo.npy and T_hi.npy (the enclosure, rounded outward) and\n"
-    "report.json. Entries still undecided at --max-prec are NaN in T.npy / T_f32.npy, listed\n"
-    "in report.json, and the exit code is 3.\n\n",
+    "round-to-nearest-even roundings that --outputs asks for. Writes into OUT_DIR, per format of\n"
+    "--outputs, T.npy (f64, float64), T_f32.npy (f32, float32), T_f16.npy (f16, float16) and T_bf16.npy\n"
+    "(bf16, uint16 bit patterns), and T_lo.npy, T_hi.npy (the enclosure, rounded outward) and report.json.\n"
+    "Entries still undecided at --max-prec are NaN in those files, listed in report.json, and the exit\n"
+    "code is 3.\n\n",
     {{"--out", "OUT_DIR", "output directory (required); written atomically"},
+     {"--outputs", "LIST", "formats to decide and write: some of f64,f32,f16,bf16 (default f64,f32)"},
      route_option(),
      {"--start-prec", "BITS", "first working precision, >= 53 (default 64)"},
      {"--max-prec", "BITS", "largest working precision, >= --start-prec (default 4096)"},
@@ -51,6 +53,7 @@ int command_eval(int argc, char** argv) {
   options.max_precision = args.integer_or("--max-prec", 4096, options.start_precision, 1 << 20);
   options.threads = static_cast<unsigned>(args.integer_or("--threads", 0, 0, 1024));
   options.route = route_from(args);
+  options.formats = parse_output_formats(args.value_or("--outputs", "f64,f32"));
   options.progress = stderr_progress("ropecert eval");
 
   const auto start = std::chrono::steady_clock::now();
@@ -68,7 +71,7 @@ int command_eval(int argc, char** argv) {
   print_summary(std::cout, output, seconds);
   if (output.undecided_count() != 0) {
     std::cerr << "ropecert: warning: " << output.undecided_count() << " entries undecided at "
-              << options.max_precision << " bits (NaN in T.npy / T_f32.npy; see report.json)\n";
+              << options.max_precision << " bits (NaN in the output files; see report.json)\n";
     return exit_undecided;
   }
   return exit_ok;

@@ -11,6 +11,7 @@
 #include <mpfr.h>
 
 #include "ropecert/problem.hpp"
+#include "ropecert/rounding.hpp"
 
 namespace ropecert {
 
@@ -22,8 +23,14 @@ enum class EvalRoute { fast, mpfi };
 // bits: the fast route has already carried about 100 bits.
 constexpr mpfr_prec_t fallback_start_precision = 128;
 
+// The correctly rounded formats an evaluation must decide, as a bit set. A format not requested is still
+// recorded where an enclosure happens to decide it, and is NaN otherwise.
+enum OutputFormat : unsigned { output_binary64 = 1, output_binary32 = 2, output_binary16 = 4, output_bfloat16 = 8 };
+constexpr unsigned all_output_formats = output_binary64 | output_binary32 | output_binary16 | output_bfloat16;
+
 struct EvalOptions {
   EvalRoute route = EvalRoute::fast;
+  unsigned formats = all_output_formats;  // the formats to decide (a nonzero OutputFormat set)
   mpfr_prec_t start_precision = 64;   // first working precision; doubled each round
   mpfr_prec_t max_precision = 4096;   // the cap; entries undecided there are reported
   unsigned threads = 0;               // 0 = hardware concurrency; results do not depend on it
@@ -46,13 +53,30 @@ struct EntryOutcome {
   bool tbf16_decided = false;
   long precision = 0; // 0 for exact entries and the fast route, else the working precision of the last enclosure
   EvalRoute decided_by = EvalRoute::mpfi;  // the route that computed this entry's enclosure
-  bool decided() const { return t64_decided && t32_decided && t16_decided && tbf16_decided; }
+  // Whether every format of `formats` (an OutputFormat set) is decided.
+  bool decided(unsigned formats = all_output_formats) const {
+    return (!(formats & output_binary64) || t64_decided) && (!(formats & output_binary32) || t32_decided) &&
+           (!(formats & output_binary16) || t16_decided) && (!(formats & output_bfloat16) || tbf16_decided);
+  }
 };
+
+// The four correctly rounded outputs of an entry: the format, its OutputFormat bit and the EntryOutcome fields.
+struct RoundedOutputField {
+  BinaryFormat format;
+  unsigned bit;
+  double EntryOutcome::*value;
+  bool EntryOutcome::*decided;
+};
+inline constexpr RoundedOutputField rounded_output_fields[] = {
+    {binary64, output_binary64, &EntryOutcome::t64, &EntryOutcome::t64_decided},
+    {binary32, output_binary32, &EntryOutcome::t32, &EntryOutcome::t32_decided},
+    {binary16, output_binary16, &EntryOutcome::t16, &EntryOutcome::t16_decided},
+    {bfloat16, output_bfloat16, &EntryOutcome::tbf16, &EntryOutcome::tbf16_decided}};
 
 struct PrecisionRound {
   mpfr_prec_t precision;
   std::size_t rows_evaluated;     // rows with at least one undecided entry at the round's start
-  std::size_t entries_decided;    // entries whose four roundings became decided in this round
+  std::size_t entries_decided;    // entries whose requested roundings became decided in this round
 };
 
 // Why rows left the fast route, with their counts (ordered by reason, so reports are deterministic).
@@ -64,12 +88,13 @@ struct FastRouteSummary {
 
 struct CertifiedOutput {
   std::size_t rows = 0, cols = 0;   // n_q x d_v
+  unsigned formats = all_output_formats;  // EvalOptions::formats: what "decided" means below
   std::vector<EntryOutcome> entries;  // row-major
   std::size_t exact_rows = 0;         // rows with provably equal logits (exact_rows.hpp, Lemma 5)
   std::vector<PrecisionRound> rounds;  // the MPFI Ziv loop's rounds (on the fast route: the fallback rows only)
   FastRouteSummary fast;
   const EntryOutcome& at(std::size_t i, std::size_t c) const { return entries[i * cols + c]; }
-  std::size_t undecided_count() const;
+  std::size_t undecided_count() const;  // entries with a requested format undecided
 };
 
 // Evaluates T = softmax(M) V for `problem` (validated). For every entry: the rigorous enclosure

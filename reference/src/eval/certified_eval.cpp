@@ -30,21 +30,10 @@ bool logits_share_a_point(const std::vector<Interval>& logits) {
   return mpfr_lessequal_p(&highest_low->get()->left, &lowest_high->get()->right);
 }
 
-// The correctly rounded outputs of an entry, one per format.
-struct RoundedOutput {
-  BinaryFormat format;
-  double EntryOutcome::*value;
-  bool EntryOutcome::*decided;
-};
-constexpr RoundedOutput rounded_outputs[] = {{binary64, &EntryOutcome::t64, &EntryOutcome::t64_decided},
-                                             {binary32, &EntryOutcome::t32, &EntryOutcome::t32_decided},
-                                             {binary16, &EntryOutcome::t16, &EntryOutcome::t16_decided},
-                                             {bfloat16, &EntryOutcome::tbf16, &EntryOutcome::tbf16_decided}};
-
 // An entry whose exact value T_ic is the rational `value`: every format rounded from it, ties and the
 // sign of an exact zero (+0) included, and the enclosure [T_ic, T_ic] rounded outward.
 void settle_exact_entry(const mpq_t value, EntryOutcome& entry) {
-  for (const RoundedOutput& output : rounded_outputs) {
+  for (const RoundedOutputField& output : rounded_output_fields) {
     entry.*output.value = round_rational(value, output.format, RoundingMode::nearest_even);
     entry.*output.decided = true;
   }
@@ -98,7 +87,7 @@ void record_enclosure(const Interval& enclosure, EntryOutcome& entry) {
   mpfr_sub(width, &x->right, &x->left, MPFR_RNDU);
   entry.width = round_mpfr(width, binary64, RoundingMode::up);
   mpfr_clear(width);
-  for (const RoundedOutput& output : rounded_outputs) {
+  for (const RoundedOutputField& output : rounded_output_fields) {
     if (entry.*output.decided) continue;
     if (const auto value = decided_rounding(&x->left, &x->right, output.format)) {
       entry.*output.value = *value;
@@ -109,7 +98,7 @@ void record_enclosure(const Interval& enclosure, EntryOutcome& entry) {
 
 // One row at one precision; returns the number of entries that became decided.
 std::size_t settle_row(const Problem& problem, const FixedPrecisionEvaluator& evaluator, std::size_t row,
-                       bool first_round, EntryOutcome* entries, bool* exact) {
+                       bool first_round, unsigned formats, EntryOutcome* entries, bool* exact) {
   const RowSoftmax row_softmax = evaluator.softmax(row);
   if (first_round && logits_share_a_point(row_softmax.logits) && row_logits_provably_equal(problem, row)) {
     settle_exact_row(problem, row, entries);
@@ -119,9 +108,9 @@ std::size_t settle_row(const Problem& problem, const FixedPrecisionEvaluator& ev
   std::size_t newly_decided = first_round ? settle_constant_columns(problem, row, entries) : 0;
   for (std::size_t c = 0; c < problem.d_v(); ++c) {
     EntryOutcome& entry = entries[c];
-    if (entry.decided()) continue;
+    if (entry.decided(formats)) continue;
     record_enclosure(evaluator.output(row_softmax, c), entry);
-    if (entry.decided()) ++newly_decided;
+    if (entry.decided(formats)) ++newly_decided;
   }
   return newly_decided;
 }
@@ -130,13 +119,16 @@ std::size_t settle_row(const Problem& problem, const FixedPrecisionEvaluator& ev
 
 std::size_t CertifiedOutput::undecided_count() const {
   return static_cast<std::size_t>(
-      std::count_if(entries.begin(), entries.end(), [](const EntryOutcome& e) { return !e.decided(); }));
+      std::count_if(entries.begin(), entries.end(), [this](const EntryOutcome& e) { return !e.decided(formats); }));
 }
 
 CertifiedOutput evaluate_certified(const Problem& problem, const EvalOptions& options) {
   if (options.start_precision < 53 || options.max_precision < options.start_precision)
     throw std::invalid_argument("precisions must satisfy 53 <= start_precision <= max_precision");
+  if (options.formats == 0 || (options.formats & ~all_output_formats) != 0)
+    throw std::invalid_argument("formats must be a nonempty set of OutputFormat bits");
   CertifiedOutput out;
+  out.formats = options.formats;
   out.rows = problem.n_q();
   out.cols = problem.d_v();
   out.entries.assign(out.rows * out.cols, EntryOutcome{});
@@ -144,7 +136,7 @@ CertifiedOutput evaluate_certified(const Problem& problem, const EvalOptions& op
   if (options.route == EvalRoute::fast) {
     out.fast.ran = true;
     const std::vector<std::string> fallback =
-        evaluate_fast_route(problem, options.threads, out.entries.data(), [&](std::size_t finished) {
+        evaluate_fast_route(problem, options.threads, options.formats, out.entries.data(), [&](std::size_t finished) {
           if (options.progress) options.progress(finished, out.rows, 0);
         });
     for (std::size_t i = 0; i < out.rows; ++i) {
@@ -174,7 +166,7 @@ CertifiedOutput evaluate_certified(const Problem& problem, const EvalOptions& op
         pending.size(), options.threads,
         [&](std::size_t k) {
           bool row_exact = false;
-          decided[k] = settle_row(problem, evaluator, pending[k], first_round,
+          decided[k] = settle_row(problem, evaluator, pending[k], first_round, options.formats,
                                   &out.entries[pending[k] * out.cols], &row_exact);
           exact[k] = row_exact;
         },
@@ -191,14 +183,14 @@ CertifiedOutput evaluate_certified(const Problem& problem, const EvalOptions& op
         round.entries_decided += decided[k];
       }
       const EntryOutcome* row = &out.entries[pending[k] * out.cols];
-      if (std::any_of(row, row + out.cols, [](const EntryOutcome& e) { return !e.decided(); }))
+      if (std::any_of(row, row + out.cols, [&](const EntryOutcome& e) { return !e.decided(options.formats); }))
         still_pending.push_back(pending[k]);
     }
     out.rounds.push_back(round);
     pending.swap(still_pending);
   }
   for (EntryOutcome& entry : out.entries) {  // never a silent rounding: NaN marks the undecided
-    for (const RoundedOutput& output : rounded_outputs)
+    for (const RoundedOutputField& output : rounded_output_fields)
       if (!(entry.*output.decided)) entry.*output.value = not_a_number;
   }
   return out;

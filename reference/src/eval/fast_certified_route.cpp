@@ -209,20 +209,17 @@ Matrix leading_rows(const Matrix& x, std::size_t rows) {
   return head;
 }
 
-// The rounding decisions of one entry from its enclosure [lo, hi] (note 10, Lemma 4); false if one is undecided.
-bool settle_entry(mpfi_srcptr enclosure, EntryOutcome& entry) {
-  constexpr BinaryFormat formats[] = {binary64, binary32, binary16, bfloat16};
-  double values[4];
-  for (int f = 0; f < 4; ++f) {
-    const std::optional<double> value = decided_rounding(&enclosure->left, &enclosure->right, formats[f]);
-    if (!value) return false;
-    values[f] = *value;
+// The rounding decisions of one entry from its enclosure (note 10, Lemma 4): every format it decides is recorded;
+// false if a format of `formats` is undecided.
+bool settle_entry(mpfi_srcptr enclosure, unsigned formats, EntryOutcome& entry) {
+  EntryOutcome settled;
+  for (const RoundedOutputField& output : rounded_output_fields) {
+    const std::optional<double> value = decided_rounding(&enclosure->left, &enclosure->right, output.format);
+    if (!value && (formats & output.bit)) return false;
+    settled.*output.decided = value.has_value();
+    settled.*output.value = value.value_or(0.0);
   }
-  entry.t64 = values[0];
-  entry.t32 = values[1];
-  entry.t16 = values[2];
-  entry.tbf16 = values[3];
-  entry.t64_decided = entry.t32_decided = entry.t16_decided = entry.tbf16_decided = true;
+  entry = settled;
   auto directed = [](mpfr_srcptr x, RoundingMode mode) {
     const std::optional<double> fast = round_mpfr_to_normal(x, binary64, mode);
     return fast ? *fast : round_mpfr(x, binary64, mode);
@@ -242,8 +239,9 @@ bool settle_entry(mpfi_srcptr enclosure, EntryOutcome& entry) {
 class BlockEvaluator {
  public:
   BlockEvaluator(const Problem& problem, const KeySide& keys, const RopeFrequencies& frequencies,
-                 const Interval& scale, const EnclosureObserver& observe)
-      : problem_(problem), keys_(keys), frequencies_(frequencies), scale_(scale), observe_(observe) {}
+                 const Interval& scale, unsigned formats, const EnclosureObserver& observe)
+      : problem_(problem), keys_(keys), frequencies_(frequencies), scale_(scale), formats_(formats),
+        observe_(observe) {}
 
   std::vector<std::string> run(std::size_t first, std::size_t count, EntryOutcome* entries) const;
 
@@ -252,6 +250,7 @@ class BlockEvaluator {
   const KeySide& keys_;
   const RopeFrequencies& frequencies_;
   const Interval& scale_;
+  unsigned formats_;
   const EnclosureObserver& observe_;
 };
 
@@ -443,7 +442,7 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
       mpfi_add(quotient.get(), quotient.get(), radius.get());
       mpfi_div(quotient.get(), quotient.get(), divisor.get());
       if (observe_) observe_(first + r, c, quotient.get());
-      if (!std::isfinite(error) || !settle_entry(quotient.get(), settled[c]))
+      if (!std::isfinite(error) || !settle_entry(quotient.get(), formats_, settled[c]))
         reason[r] = "an enclosure does not decide a rounding at the fast route's accuracy";
     }
     if (reason[r].empty()) std::copy(settled.begin(), settled.end(), entries + (first + r) * d_v);
@@ -453,7 +452,8 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
 
 }  // namespace
 
-std::vector<std::string> evaluate_fast_route(const Problem& problem, unsigned threads, EntryOutcome* entries,
+std::vector<std::string> evaluate_fast_route(const Problem& problem, unsigned threads, unsigned formats,
+                                             EntryOutcome* entries,
                                              const std::function<void(std::size_t)>& progress,
                                              const EnclosureObserver& observe) {
   const std::size_t n_q = problem.n_q();
@@ -469,7 +469,7 @@ std::vector<std::string> evaluate_fast_route(const Problem& problem, unsigned th
   // Blocks of about 2^20 logits (2 x 8 MiB of double words per block), at most 256 rows.
   const std::size_t block_rows = std::clamp<std::size_t>((std::size_t{1} << 20) / problem.n_k(), 8, 256);
   const std::size_t blocks = (n_q + block_rows - 1) / block_rows;
-  const BlockEvaluator evaluator(problem, keys, frequencies, scale, observe);
+  const BlockEvaluator evaluator(problem, keys, frequencies, scale, formats, observe);
   std::vector<std::string> reasons(n_q);
   parallel_for(
       blocks, threads,
