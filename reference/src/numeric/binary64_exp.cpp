@@ -72,7 +72,7 @@ inline double exp_with_table(double x, const DoubleWord* entries) {
   // rounded separately (std::fma is a library call here).
   const double p = ((inverse_factorial_5 * r + inverse_factorial_4) * r + inverse_factorial_3) * r + 0.5;
   const double q = r + (r * r) * p;
-  // Reconstruction (Lemma B64E.4): k + 1023 * 256 = 256 (e + 1023) + j; T_j (1 + q) in [0.99, 2.01];
+  // Reconstruction: k + 1023 * 256 = 256 (e + 1023) + j (Lemma B64E.1(b)); w in [0.99, 2] (Lemma B64E.4);
   // the product by 2^e is exact (Theorem B64E.5: the result is normal).
   const std::uint64_t biased_k = bits_of(shifted) - biased_k_offset;
   const DoubleWord t = entries[biased_k & (table_size - 1)];
