@@ -10,6 +10,7 @@
 #include <mpfr.h>
 
 #include "ropecert/double_word.hpp"
+#include "ropecert/binary64_exp.hpp"
 #include "ropecert/double_word_exp.hpp"
 #include "ropecert/double_word_rows.hpp"
 #include "ropecert/exact_product.hpp"
@@ -86,13 +87,13 @@ double gamma_upper(std::size_t k) {
 }
 
 // RU(exp(e) / (1 - epsilon) - 1): the relative error of a weight whose shifted logit is known within e and
-// whose exp has relative error epsilon = exp_relative_error (FR.4).
-double weight_error_upper(double e) {
+// whose exp has relative error epsilon (FR.4; exp_relative_error, or binary64_exp_relative_error in FR.8).
+double weight_error_upper(double e, double epsilon) {
   mpfr_t t, one_minus;
   mpfr_inits2(128, t, one_minus, static_cast<mpfr_ptr>(nullptr));
   mpfr_set_d(t, e, MPFR_RNDU);
   mpfr_exp(t, t, MPFR_RNDU);
-  mpfr_set_d(one_minus, exp_relative_error, MPFR_RNDN);  // exact
+  mpfr_set_d(one_minus, epsilon, MPFR_RNDN);  // exact
   mpfr_ui_sub(one_minus, 1, one_minus, MPFR_RNDD);
   mpfr_div(t, t, one_minus, MPFR_RNDU);
   mpfr_sub_ui(t, t, 1, MPFR_RNDU);
@@ -234,8 +235,7 @@ bool settle_entry(mpfi_srcptr enclosure, unsigned formats, EntryOutcome& entry) 
   return true;
 }
 
-// One block of query rows [first, first + count) (FR.2 to FR.6). Writes the entries of the rows it decides
-// and returns the fallback reason of each row ("" if decided).
+// A block of query rows (FR.2 to FR.6, and the binary64 tier FR.8). Writes the entries of the rows it decides.
 class BlockEvaluator {
  public:
   BlockEvaluator(const Problem& problem, const KeySide& keys, const RopeFrequencies& frequencies,
@@ -243,9 +243,24 @@ class BlockEvaluator {
       : problem_(problem), keys_(keys), frequencies_(frequencies), scale_(scale), formats_(formats),
         observe_(observe) {}
 
-  std::vector<std::string> run(std::size_t first, std::size_t count, EntryOutcome* entries) const;
+  // Settles the rows (query indices) it can; returns the fallback reason of each ("" if settled).
+  std::vector<std::string> run(const std::vector<std::size_t>& rows, EntryOutcome* entries) const;
+
+  // The binary64 tier (FR.8), when no binary64 output is requested: settles the rows whose requested roundings
+  // its enclosures decide; returns, for each row, whether it did.
+  std::vector<char> run_binary64(const std::vector<std::size_t>& rows, EntryOutcome* entries) const;
 
  private:
+  // What both tiers need of a list of rows: visible key counts, the scaled rotated queries (FR.1), early reasons.
+  struct Prepared {
+    std::vector<std::string> reason;
+    std::vector<std::size_t> visible;
+    std::size_t keys_used = 0;
+    DoubleWordRows queries;
+    Prepared(std::size_t count, std::size_t d) : reason(count), visible(count), queries(count, d) {}
+  };
+  Prepared prepare(const std::vector<std::size_t>& rows) const;
+
   const Problem& problem_;
   const KeySide& keys_;
   const RopeFrequencies& frequencies_;
@@ -254,38 +269,44 @@ class BlockEvaluator {
   const EnclosureObserver& observe_;
 };
 
-std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t count, EntryOutcome* entries) const {
-  const std::size_t d = problem_.d(), d_v = problem_.d_v();
-  std::vector<std::string> reason(count);
-  std::vector<std::size_t> visible(count);
-  std::size_t keys_used = 0;
+BlockEvaluator::Prepared BlockEvaluator::prepare(const std::vector<std::size_t>& rows) const {
+  const std::size_t d = problem_.d(), count = rows.size();
+  Prepared prepared(count, d);
   for (std::size_t r = 0; r < count; ++r) {
-    visible[r] = problem_.visible_key_count(first + r);
-    if (visible[r] == 0) reason[r] = "no visible key";
-    keys_used = std::max(keys_used, visible[r]);
+    prepared.visible[r] = problem_.visible_key_count(rows[r]);
+    if (prepared.visible[r] == 0) prepared.reason[r] = "no visible key";
+    prepared.keys_used = std::max(prepared.keys_used, prepared.visible[r]);
   }
+  // FR.1: the scaled rotated queries s R q_i as double words with radii.
+  for (std::size_t r = 0; r < count; ++r) {
+    if (!prepared.reason[r].empty()) continue;
+    const std::size_t i = rows[r];
+    std::vector<Interval> rotated = enclose_rotated_row(&problem_.Q.values[i * d], d, problem_.rope, frequencies_,
+                                                        problem_.query_position(i), rotation_precision,
+                                                        CosSinEnclosure::midpoint);
+    for (Interval& x : rotated) mpfi_mul(x.get(), x.get(), scale_.get());
+    if (!prepared.queries.set_row(r, rotated)) {
+      prepared.reason[r] = "a scaled rotated query is not finite in binary64";
+      std::fill_n(&prepared.queries.hi.values[r * d], d, 0.0);
+      std::fill_n(&prepared.queries.lo.values[r * d], d, 0.0);
+    }
+  }
+  return prepared;
+}
+
+std::vector<std::string> BlockEvaluator::run(const std::vector<std::size_t>& rows, EntryOutcome* entries) const {
+  const std::size_t d = problem_.d(), d_v = problem_.d_v(), count = rows.size();
+  Prepared prepared = prepare(rows);
+  std::vector<std::string>& reason = prepared.reason;
+  const std::vector<std::size_t>& visible = prepared.visible;
+  const std::size_t keys_used = prepared.keys_used;
+  const DoubleWordRows& queries = prepared.queries;
   auto fail_block = [&](const std::string& why) {
     for (std::string& r : reason)
       if (r.empty()) r = why;
     return reason;
   };
   if (keys_used == 0) return reason;
-
-  // FR.1: the scaled rotated queries s R q_i as double words with radii.
-  DoubleWordRows queries(count, d);
-  for (std::size_t r = 0; r < count; ++r) {
-    if (!reason[r].empty()) continue;
-    const std::size_t i = first + r;
-    std::vector<Interval> rotated = enclose_rotated_row(&problem_.Q.values[i * d], d, problem_.rope, frequencies_,
-                                                        problem_.query_position(i), rotation_precision,
-                                                        CosSinEnclosure::midpoint);
-    for (Interval& x : rotated) mpfi_mul(x.get(), x.get(), scale_.get());
-    if (!queries.set_row(r, rotated)) {
-      reason[r] = "a scaled rotated query is not finite in binary64";
-      std::fill_n(&queries.hi.values[r * d], d, 0.0);
-      std::fill_n(&queries.lo.values[r * d], d, 0.0);
-    }
-  }
 
   // FR.2: logits z_ij = sum_{s,t} (Q_s K_t^T)_ij + ([qh ql] [kl kh]^T)_ij, accumulated in double words.
   const RowSplitting query_slices = split_rows(queries.hi, ozaki_beta(d), "scaled rotated query", rotated_slice_cap);
@@ -347,7 +368,7 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
       reason[r] = "the logit error bound exceeds 2^-20";
       continue;
     }
-    weight_error[r] = weight_error_upper(e);
+    weight_error[r] = weight_error_upper(e, exp_relative_error);
     double* w_hi = &weights_hi.values[r * keys_used];
     double* w_lo = &weights_lo.values[r * keys_used];
     double total_magnitudes = 0;
@@ -441,15 +462,110 @@ std::vector<std::string> BlockEvaluator::run(std::size_t first, std::size_t coun
       mpfi_interv_d(radius.get(), -error, error);
       mpfi_add(quotient.get(), quotient.get(), radius.get());
       mpfi_div(quotient.get(), quotient.get(), divisor.get());
-      if (observe_) observe_(first + r, c, quotient.get());
+      if (observe_) observe_(rows[r], c, quotient.get());
       if (!std::isfinite(error) || !settle_entry(quotient.get(), formats_, settled[c]))
         reason[r] = "an enclosure does not decide a rounding at the fast route's accuracy";
     }
-    if (reason[r].empty()) std::copy(settled.begin(), settled.end(), entries + (first + r) * d_v);
+    if (reason[r].empty()) std::copy(settled.begin(), settled.end(), entries + rows[r] * d_v);
   }
   return reason;
 }
 
+
+std::vector<char> BlockEvaluator::run_binary64(const std::vector<std::size_t>& rows, EntryOutcome* entries) const {
+  const std::size_t d = problem_.d(), d_v = problem_.d_v(), count = rows.size();
+  std::vector<char> settled_rows(count, 0);
+  const Prepared prepared = prepare(rows);
+  const std::size_t keys_used = prepared.keys_used;
+  if (keys_used == 0) return settled_rows;
+  const DoubleWordRows& queries = prepared.queries;
+  // FR.8 (a): logits C = fl(Q^h K^h^T), one DGEMM of inner dimension d.
+  const Matrix logits = multiply_by_transpose(queries.hi, keys_.rows.hi, keys_used);
+  const double gamma_d = gamma_upper(d), gamma_keys = gamma_upper(keys_used);
+  Matrix weights(count, keys_used);
+  std::vector<double> total(count, 0), weight_error(count, 0);
+  std::vector<std::size_t> tiny(count, 0);
+  std::vector<char> usable(count, 0);
+  for (std::size_t r = 0; r < count; ++r) {
+    if (!prepared.reason[r].empty()) continue;
+    const double* row = &logits.values[r * keys_used];
+    const std::size_t visible = prepared.visible[r];
+    const double shift = *std::max_element(row, row + visible);
+    if (!std::isfinite(shift)) continue;
+    const double q_hi = queries.hi_norm[r], q_lo = queries.lo_norm[r], q_radius = queries.radius_norm[r];
+    UpperBound logit_error;  // FR.8 (a): |L_ij - C_ij| <= E_i
+    logit_error.add(gamma_d, UpperBound().add(q_hi, keys_.hi_max).value())
+        .add(static_cast<double>(d), 0x1p-1073)
+        .add(q_hi, keys_.lo_max)
+        .add(q_lo, UpperBound().add(keys_.hi_max).add(keys_.lo_max).value())
+        .add(q_radius, UpperBound().add(keys_.hi_max).add(keys_.lo_max).add(keys_.radius_max).value())
+        .add(UpperBound().add(q_hi).add(q_lo).value(), keys_.radius_max);
+    double* w = &weights.values[r * keys_used];
+    std::vector<double> shifted(visible);
+    double largest_shifted = 0;  // max |x_ij| over the keys whose exp is taken
+    for (std::size_t j = 0; j < visible; ++j) {
+      const double x = row[j] - shift;  // FR.8 (b): |x - (C_ij - m_i)| <= u |x|
+      if (x < binary64_exp_domain_low) {
+        ++tiny[r];
+        shifted[j] = binary64_exp_domain_low;  // in the domain; its weight is replaced by 0 below
+      } else {
+        shifted[j] = x;
+        largest_shifted = std::max(largest_shifted, -x);
+      }
+    }
+    const double e = logit_error.add(largest_shifted, 0x1p-53).value();
+    if (!(e <= max_logit_error)) continue;
+    exp_binary64(shifted.data(), w, visible);
+    for (std::size_t j = 0; j < visible; ++j)
+      if (row[j] - shift < binary64_exp_domain_low) w[j] = 0;  // FR.4 (a): a tiny weight, bounded separately
+    double sum = 0;
+    for (std::size_t j = 0; j < visible; ++j) sum += w[j];
+    total[r] = sum;
+    weight_error[r] = weight_error_upper(e, binary64_exp_relative_error);
+    usable[r] = 1;
+  }
+  // FR.8 (c): numerators N^ = fl(W V), one DGEMM of inner dimension n'.
+  const Matrix values_t = transpose(leading_rows(problem_.V, keys_used));
+  const Matrix numerators = multiply_by_transpose(weights, values_t);
+  std::vector<double> value_max(d_v, 0);
+  for (std::size_t c = 0; c < d_v; ++c)
+    for (std::size_t j = 0; j < keys_used; ++j) value_max[c] = std::max(value_max[c], std::fabs(values_t.at(c, j)));
+  Interval quotient(64), divisor(64), radius(64);
+  for (std::size_t r = 0; r < count; ++r) {
+    if (!usable[r]) continue;
+    // S >= sum_j w^_j: the RN sum is at least (1 - gamma) times it (FR.8 (c)).
+    MPFR_DECL_INIT(bound, 64);
+    mpfr_set_d(bound, gamma_keys, MPFR_RNDU);
+    mpfr_ui_sub(bound, 1, bound, MPFR_RNDD);
+    mpfr_d_div(bound, total[r], bound, MPFR_RNDU);
+    const double weight_sum = mpfr_get_d(bound, MPFR_RNDU);
+    const double per_value_max = UpperBound()
+                                     .add(gamma_keys, weight_sum)
+                                     .add(weight_error[r], weight_sum)
+                                     .add(static_cast<double>(tiny[r]), tiny_weight_bound)
+                                     .value();
+    // |Z_i - Z^| <= gamma S + delta_i S + tiny 2^-864, the same sum as the factor of Vmax_c (FR.8 (c)).
+    mpfi_interv_d(radius.get(), -per_value_max, per_value_max);
+    mpfi_set_d(divisor.get(), total[r]);
+    mpfi_add(divisor.get(), divisor.get(), radius.get());
+    if (!(mpfr_sgn(&divisor.get()->left) > 0) || !std::isfinite(per_value_max)) continue;
+    std::vector<EntryOutcome> settled(d_v);
+    bool all = true;
+    for (std::size_t c = 0; c < d_v && all; ++c) {
+      const double error = UpperBound().add(value_max[c], per_value_max).add(double(keys_used), 0x1p-1073).value();
+      mpfi_set_d(quotient.get(), numerators.at(r, c));
+      mpfi_interv_d(radius.get(), -error, error);
+      mpfi_add(quotient.get(), quotient.get(), radius.get());
+      mpfi_div(quotient.get(), quotient.get(), divisor.get());
+      if (observe_) observe_(rows[r], c, quotient.get());
+      all = std::isfinite(error) && settle_entry(quotient.get(), formats_, settled[c]);
+    }
+    if (!all) continue;
+    std::copy(settled.begin(), settled.end(), entries + rows[r] * d_v);
+    settled_rows[r] = 1;
+  }
+  return settled_rows;
+}
 }  // namespace
 
 std::vector<std::string> evaluate_fast_route(const Problem& problem, unsigned threads, unsigned formats,
@@ -475,8 +591,17 @@ std::vector<std::string> evaluate_fast_route(const Problem& problem, unsigned th
       blocks, threads,
       [&](std::size_t b) {
         const std::size_t first = b * block_rows, count = std::min(block_rows, n_q - first);
-        const std::vector<std::string> block = evaluator.run(first, count, entries);
-        std::copy(block.begin(), block.end(), reasons.begin() + static_cast<std::ptrdiff_t>(first));
+        std::vector<std::size_t> rows(count);
+        for (std::size_t r = 0; r < count; ++r) rows[r] = first + r;
+        if (!(formats & output_binary64)) {  // FR.8: the binary64 tier first, the double-word tier for the rest
+          const std::vector<char> settled = evaluator.run_binary64(rows, entries);
+          std::vector<std::size_t> rest;
+          for (std::size_t r = 0; r < count; ++r)
+            if (!settled[r]) rest.push_back(rows[r]);
+          rows.swap(rest);
+        }
+        const std::vector<std::string> block = evaluator.run(rows, entries);
+        for (std::size_t r = 0; r < rows.size(); ++r) reasons[rows[r]] = block[r];
       },
       [&](std::size_t finished) {
         if (progress) progress(std::min(n_q, finished * block_rows));
