@@ -168,7 +168,7 @@ TEST_CASE("rotation tables: every row lies within its radius of the 256-bit MPFI
     scale.rule = *rc::gen::element(Scale::Rule::inv_d, Scale::Rule::inv_sqrt_d, Scale::Rule::decimal);
     scale.decimal = "0.3";
     const bool unit_factor = *rc::gen::arbitrary<bool>();
-    RC_CLASSIFY(scaling_kind, unit_factor, rope.pairing == Pairing::half);
+    RC_TAG(scaling_kind, unit_factor);
     RC_LOG() << "scaling " << scaling_kind << " angles " << static_cast<int>(rope.angles) << " rotary_dim "
              << rope.rotary_dim << " d " << d << " first " << first << " count " << count << "\n";
 
@@ -226,4 +226,21 @@ TEST_CASE("rotation tables apply only with an exact cos / sin", "[rotation-table
     rope.emulate.cos_sin = e;
     CHECK_FALSE(rotation_tables_apply(rope));
   }
+}
+
+TEST_CASE("norm_upper_binary64 bounds the exact 2-norm, also for subnormal entries", "[rotation-tables][property]") {
+  rc::prop("norm_upper_binary64 >= ||x|| (checked in MPFR)", [] {
+    const std::size_t n = static_cast<std::size_t>(*rc::gen::inRange(1, 300));
+    const int shift = *rc::gen::element(0, -1060, -560, 400);  // shifted to subnormal squares, or large ones
+    std::vector<double> x = *rc::gen::container<std::vector<double>>(n, entry());
+    for (double& v : x) v = std::ldexp(v, shift);
+    const double bound = norm_upper_binary64(x.data(), n);
+    RC_LOG() << "n " << n << " shift " << shift << " bound " << bound << "\n";
+    RC_ASSERT(norm_at_most(x.data(), n, bound));
+  });
+  const double tiny[3] = {0x1p-1074, -0x1p-1074, 0x1p-1070};  // every square underflows to 0
+  CHECK(norm_at_most(tiny, 3, norm_upper_binary64(tiny, 3)));
+  const std::vector<double> many(1 << 16, 1 + 0x1p-52), too_many((1 << 16) + 1, 1.0);
+  CHECK(norm_at_most(many.data(), many.size(), norm_upper_binary64(many.data(), many.size())));
+  CHECK(std::isinf(norm_upper_binary64(too_many.data(), too_many.size())));
 }

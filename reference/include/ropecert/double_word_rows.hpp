@@ -41,4 +41,10 @@ DoubleWordBall double_word_ball(mpfi_srcptr x, mpfr_ptr scratch);
 // +infinity if it overflows binary64.
 double norm_upper(const double* x, std::size_t n);
 
+// An upper bound of the 2-norm of x_0 .. x_{n-1} in binary64 alone: v = RN(sqrt(S)), S the RN sum (in order) of the
+// RN(x_l^2), returns max(RN(v (1 + 2^-30)), 2^-469) (note 13, Lemma FR.1' (e)); +infinity if n > 2^16 or if a step
+// overflows. Precondition: round to nearest with gradual underflow ((RN) of note 13, DW.0), x finite. Looser than
+// norm_upper (relative 2^-30 above, and never below 2^-469), and without MPFR.
+double norm_upper_binary64(const double* x, std::size_t n);
+
 }  // namespace ropecert

@@ -26,6 +26,16 @@ double norm_upper(const double* x, std::size_t n) {
   return norm;
 }
 
+double norm_upper_binary64(const double* x, std::size_t n) {
+  if (n > (std::size_t{1} << 16)) return std::numeric_limits<double>::infinity();
+  double sum = 0;
+  for (std::size_t l = 0; l < n; ++l) sum += x[l] * x[l];
+  // Lemma FR.1' (e): sqrt(sum x_l^2) <= (1 + 2^-37)(v + 2^-529), below 2^-469 when v < 2^-470 and below
+  // RN(v (1 + 2^-30)) otherwise; an overflowed step leaves sum = +infinity, hence the result.
+  const double v = std::sqrt(sum);
+  return std::fmax(v * (1 + 0x1p-30), 0x1p-469);
+}
+
 DoubleWordBall double_word_ball(mpfi_srcptr x, mpfr_ptr scratch) {
   if (!mpfr_number_p(&x->left) || !mpfr_number_p(&x->right))
     return {{std::numeric_limits<double>::quiet_NaN(), 0}, std::numeric_limits<double>::infinity()};

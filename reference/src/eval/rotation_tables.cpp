@@ -179,9 +179,9 @@ bool RotationTables::rotate_row(const double* x, std::size_t t, DoubleWordRows& 
   mpfr_set_d(radius_norm.get(), delta_[t / fine_length], MPFR_RNDU);
   mpfr_mul_2si(radius_norm.get(), radius_norm.get(), 1, MPFR_RNDU);
   mpfr_add(radius_norm.get(), radius_norm.get(), kappa.get(), MPFR_RNDU);
-  mpfr_mul_d(radius_norm.get(), radius_norm.get(), norm_upper(x, d), MPFR_RNDU);
-  out.hi_norm[row] = norm_upper(hi, d);
-  out.lo_norm[row] = norm_upper(lo, d);
+  mpfr_mul_d(radius_norm.get(), radius_norm.get(), norm_upper_binary64(x, d), MPFR_RNDU);
+  out.hi_norm[row] = norm_upper_binary64(hi, d);
+  out.lo_norm[row] = norm_upper_binary64(lo, d);
   out.radius_norm[row] = radius_norm.value();
   return std::isfinite(out.hi_norm[row]) && std::isfinite(out.lo_norm[row]) && std::isfinite(out.radius_norm[row]);
 }
