@@ -35,6 +35,7 @@ class RotationTables {
   // out.radius_norm[row] >= ||r|| (Lemma FR.1'). Returns false, leaving the row unspecified, when the tables
   // do not certify it: a double of an operand outside the window W of Lemma DW.7 (e.g. a subnormal x_l), or a
   // norm not finite. The caller then uses the MPFI path (enclose_rotated_row and DoubleWordRows::set_row).
+  // Precondition: t < count; x has out.hi.cols >= rotary_dim entries; row < out.hi.rows.
   bool rotate_row(const double* x, std::size_t t, DoubleWordRows& out, std::size_t row) const;
 
  private:

@@ -35,7 +35,7 @@ struct ComplexWord {
   DoubleWord re, im;
 };
 
-// mpfr_get_d(RU) of a 64-bit MPFR value built by upward operations.
+// A 64-bit MPFR variable for bounds built by upward operations; value() rounds it up to binary64.
 class Upward {
  public:
   Upward() { mpfr_init2(value_, 64); }
