@@ -66,6 +66,12 @@ std::vector<Interval> enclose_frequencies(const RopeParams& rope, mpfr_prec_t pr
 // the rounding error (cos and sin are 1-Lipschitz: proofs-notes/13-fast-certified-path.md, Lemma FR.1), about
 // four times faster and as tight for the narrow angles of these rows.
 enum class CosSinEnclosure { interval_image, midpoint };
+
+// cosine and sine (at their own precision p) enclose cos and sin of every point of `angle`: with m the rounded
+// midpoint of the angle, r >= its distance to either end, c = RN_p(cos m) and s = RN_p(sin m) from one
+// mpfr_sin_cos, |cos x - c| <= |x - m| + |cos m - c| <= r + 2^(EXP(c) - p), and the same for sin; s = 0 only for
+// m = 0, where it is exact (proofs-notes/13-fast-certified-path.md, Lemma FR.1 (a)). Precondition: angle finite.
+void enclose_cos_sin_at_midpoint(const Interval& angle, Interval& cosine, Interval& sine);
 std::vector<Interval> enclose_rotated_row(const double* x, std::size_t d, const RopeParams& rope,
                                           const RopeFrequencies& frequencies, std::int64_t position,
                                           mpfr_prec_t precision,

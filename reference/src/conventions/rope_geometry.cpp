@@ -146,12 +146,7 @@ std::vector<Interval> enclose_frequencies(const RopeParams& rope, mpfr_prec_t pr
   return enclose_rope_frequencies(rope, precision).theta;
 }
 
-namespace {
-
-// cos and sin of every point of `angle` (note 13, Lemma FR.1): with m a point of the angle, r >= its distance
-// to either end, c = RN(cos m) and s = RN(sin m) at the precision p of `cosine` and `sine`, every x in the angle
-// has |cos x - c| <= |x - m| + |cos m - c| <= r + 2^(EXP(c) - p) (2^(EXP(c) - 1) <= |c| < 2^EXP(c)), and the
-// same for sin; s = 0 happens only for m = 0, where it is exact.
+// Contract in rope_geometry.hpp (note 13, Lemma FR.1 (a)).
 void enclose_cos_sin_at_midpoint(const Interval& angle, Interval& cosine, Interval& sine) {
   const mpfr_prec_t p = mpfi_get_prec(cosine.get());
   MPFR_DECL_INIT(radius, 64);
@@ -178,8 +173,6 @@ void enclose_cos_sin_at_midpoint(const Interval& angle, Interval& cosine, Interv
   widen(s, sine);
   mpfr_clears(m, c, s, static_cast<mpfr_ptr>(nullptr));
 }
-
-}  // namespace
 
 std::vector<Interval> enclose_rotated_row(const double* x, std::size_t d, const RopeParams& rope,
                                           const RopeFrequencies& frequencies, std::int64_t position,

@@ -2,6 +2,7 @@
 #include "ropecert/double_word_rows.hpp"
 
 #include <cmath>
+#include <limits>
 
 #include <mpfr.h>
 
@@ -25,6 +26,34 @@ double norm_upper(const double* x, std::size_t n) {
   return norm;
 }
 
+double norm_upper_binary64(const double* x, std::size_t n) {
+  if (n > (std::size_t{1} << 16)) return std::numeric_limits<double>::infinity();
+  double sum = 0;
+  for (std::size_t l = 0; l < n; ++l) sum += x[l] * x[l];
+  // Lemma FR.1' (e): sqrt(sum x_l^2) <= (1 + 2^-37)(v + 2^-529), below 2^-469 when v < 2^-470 and below
+  // RN(v (1 + 2^-30)) otherwise; an overflowed step leaves sum = +infinity, hence the result.
+  const double v = std::sqrt(sum);
+  return std::fmax(v * (1 + 0x1p-30), 0x1p-469);
+}
+
+DoubleWordBall double_word_ball(mpfi_srcptr x, mpfr_ptr scratch) {
+  if (!mpfr_number_p(&x->left) || !mpfr_number_p(&x->right))
+    return {{std::numeric_limits<double>::quiet_NaN(), 0}, std::numeric_limits<double>::infinity()};
+  const double h = mpfr_get_d(&x->left, MPFR_RNDN);
+  mpfr_sub_d(scratch, &x->left, h, MPFR_RNDN);  // left - RN(left): no more than ~left's bits, exact
+  const double l_word = mpfr_get_d(scratch, MPFR_RNDN);
+  // The radius: max(right - (h + l), (h + l) - left), each difference evaluated with upward roundings,
+  // so that it is at least the exact difference (monotonicity; Lemma FR.1).
+  mpfr_sub_d(scratch, &x->right, h, MPFR_RNDU);
+  mpfr_sub_d(scratch, scratch, l_word, MPFR_RNDU);
+  double r = mpfr_get_d(scratch, MPFR_RNDU);
+  mpfr_set_d(scratch, h, MPFR_RNDN);
+  mpfr_add_d(scratch, scratch, l_word, MPFR_RNDU);
+  mpfr_sub(scratch, scratch, &x->left, MPFR_RNDU);
+  r = std::fmax(r, mpfr_get_d(scratch, MPFR_RNDU));
+  return {{h, l_word}, r};
+}
+
 bool DoubleWordRows::set_row(std::size_t i, const std::vector<Interval>& enclosures) {
   const std::size_t cols = hi.cols;
   std::vector<double> radius(cols);
@@ -32,27 +61,11 @@ bool DoubleWordRows::set_row(std::size_t i, const std::vector<Interval>& enclosu
   mpfr_init2(rest, 2 * enclosures.front().precision() + 64);
   bool finite = true;
   for (std::size_t l = 0; l < cols && finite; ++l) {
-    const mpfi_srcptr x = enclosures[l].get();
-    if (!enclosures[l].is_finite()) {
-      finite = false;
-      break;
-    }
-    const double h = mpfr_get_d(&x->left, MPFR_RNDN);
-    mpfr_sub_d(rest, &x->left, h, MPFR_RNDN);  // left - RN(left): no more than ~left's bits, exact
-    const double l_word = mpfr_get_d(rest, MPFR_RNDN);
-    // The radius: max(right - (h + l), (h + l) - left), each difference evaluated with upward roundings,
-    // so that it is at least the exact difference (monotonicity; Lemma FR.1).
-    mpfr_sub_d(rest, &x->right, h, MPFR_RNDU);
-    mpfr_sub_d(rest, rest, l_word, MPFR_RNDU);
-    double r = mpfr_get_d(rest, MPFR_RNDU);
-    mpfr_set_d(rest, h, MPFR_RNDN);
-    mpfr_add_d(rest, rest, l_word, MPFR_RNDU);
-    mpfr_sub(rest, rest, &x->left, MPFR_RNDU);
-    r = std::fmax(r, mpfr_get_d(rest, MPFR_RNDU));
-    if (!std::isfinite(h) || !std::isfinite(r)) finite = false;
-    hi.at(i, l) = h;
-    lo.at(i, l) = l_word;
-    radius[l] = r;
+    const DoubleWordBall ball = double_word_ball(enclosures[l].get(), rest);
+    if (!std::isfinite(ball.mid.hi) || !std::isfinite(ball.radius)) finite = false;
+    hi.at(i, l) = ball.mid.hi;
+    lo.at(i, l) = ball.mid.lo;
+    radius[l] = ball.radius;
   }
   mpfr_clear(rest);
   if (!finite) return false;

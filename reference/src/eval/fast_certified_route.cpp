@@ -1,10 +1,11 @@
 // The fast certified route (fast_certified_route.hpp). Every error term below is derived in
-// proofs-notes/13-fast-certified-path.md, section fast_route (Lemmas FR.1 to FR.6); u = 2^-53.
+// proofs-notes/13-fast-certified-path.md, section fast_route (Lemmas FR.1, FR.1' to FR.6); u = 2^-53.
 #include "ropecert/fast_certified_route.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include <mpfi.h>
 #include <mpfr.h>
@@ -17,6 +18,7 @@
 #include "ropecert/logit_scale.hpp"
 #include "ropecert/parallel.hpp"
 #include "ropecert/rope_geometry.hpp"
+#include "ropecert/rotation_tables.hpp"
 #include "ropecert/rounding.hpp"
 
 namespace ropecert {
@@ -160,6 +162,27 @@ void add_kept_products(const RowSplitting& a, const RowSplitting& b, std::size_t
       into.add(into.product_of(a.slices[s], b.slices[t], b_rows));
 }
 
+// Row `row` of `out`: f R^a_m x at the position m of table index t (f = the scale, or 1 when scale is nullptr), from
+// the tables when they certify it (FR.1'), else from MPFI (FR.1). False when neither gives finite binary64 rows.
+bool set_rotated_row(DoubleWordRows& out, std::size_t row, const double* x, std::size_t t, std::int64_t position,
+                     const RopeParams& rope, const RopeFrequencies& frequencies, const Interval* scale,
+                     const RotationTables* tables) {
+  if (tables && tables->rotate_row(x, t, out, row)) return true;
+  std::vector<Interval> rotated =
+      enclose_rotated_row(x, out.hi.cols, rope, frequencies, position, rotation_precision, CosSinEnclosure::midpoint);
+  if (scale)
+    for (Interval& y : rotated) mpfi_mul(y.get(), y.get(), scale->get());
+  return out.set_row(row, rotated);
+}
+
+// RotationTables for the rows at positions first_position + t, t < count, when they apply (else nullptr).
+std::unique_ptr<RotationTables> rotation_tables(const RopeParams& rope, const RopeFrequencies& frequencies,
+                                                const Interval& factor, std::int64_t first_position, std::size_t count,
+                                                unsigned threads) {
+  if (!rotation_tables_apply(rope) || count == 0) return nullptr;
+  return std::make_unique<RotationTables>(rope, frequencies, factor, first_position, count, threads);
+}
+
 // The rotated keys as double words, split for the slice products, with the maxima over keys of their
 // row norms (FR.1, FR.2).
 struct KeySide {
@@ -175,11 +198,14 @@ struct KeySide {
 KeySide prepare_keys(const Problem& problem, const RopeFrequencies& frequencies, unsigned threads) {
   const std::size_t n = problem.n_k(), d = problem.d();
   KeySide keys(n, d);
+  Interval one(rotation_precision);
+  mpfi_set_ui(one.get(), 1);
+  const std::unique_ptr<RotationTables> tables =
+      rotation_tables(problem.rope, frequencies, one, problem.key_position(0), n, threads);
   std::vector<char> finite(n, 1);
   parallel_for(n, threads, [&](std::size_t j) {
-    finite[j] = keys.rows.set_row(j, enclose_rotated_row(&problem.K.values[j * d], d, problem.rope, frequencies,
-                                                         problem.key_position(j), rotation_precision,
-                                                         CosSinEnclosure::midpoint));
+    finite[j] = set_rotated_row(keys.rows, j, &problem.K.values[j * d], j, problem.key_position(j), problem.rope,
+                                frequencies, nullptr, tables.get());
   });
   if (std::find(finite.begin(), finite.end(), 0) != finite.end()) {
     keys.refused = "a rotated key is not finite in binary64";
@@ -239,8 +265,14 @@ bool settle_entry(mpfi_srcptr enclosure, unsigned formats, EntryOutcome& entry) 
 class BlockEvaluator {
  public:
   BlockEvaluator(const Problem& problem, const KeySide& keys, const RopeFrequencies& frequencies,
-                 const Interval& scale, unsigned formats, const EnclosureObserver& observe)
-      : problem_(problem), keys_(keys), frequencies_(frequencies), scale_(scale), formats_(formats),
+                 const Interval& scale, unsigned formats, const RotationTables* query_tables,
+                 const EnclosureObserver& observe)
+      : problem_(problem),
+        keys_(keys),
+        frequencies_(frequencies),
+        scale_(scale),
+        formats_(formats),
+        query_tables_(query_tables),
         observe_(observe) {}
 
   // Settles the rows (query indices) it can; returns the fallback reason of each ("" if settled).
@@ -266,6 +298,7 @@ class BlockEvaluator {
   const RopeFrequencies& frequencies_;
   const Interval& scale_;
   unsigned formats_;
+  const RotationTables* query_tables_;  // positions query_position(0) + i; nullptr: MPFI only
   const EnclosureObserver& observe_;
 };
 
@@ -281,11 +314,8 @@ BlockEvaluator::Prepared BlockEvaluator::prepare(const std::vector<std::size_t>&
   for (std::size_t r = 0; r < count; ++r) {
     if (!prepared.reason[r].empty()) continue;
     const std::size_t i = rows[r];
-    std::vector<Interval> rotated = enclose_rotated_row(&problem_.Q.values[i * d], d, problem_.rope, frequencies_,
-                                                        problem_.query_position(i), rotation_precision,
-                                                        CosSinEnclosure::midpoint);
-    for (Interval& x : rotated) mpfi_mul(x.get(), x.get(), scale_.get());
-    if (!prepared.queries.set_row(r, rotated)) {
+    if (!set_rotated_row(prepared.queries, r, &problem_.Q.values[i * d], i, problem_.query_position(i),
+                         problem_.rope, frequencies_, &scale_, query_tables_)) {
       prepared.reason[r] = "a scaled rotated query is not finite in binary64";
       std::fill_n(&prepared.queries.hi.values[r * d], d, 0.0);
       std::fill_n(&prepared.queries.lo.values[r * d], d, 0.0);
@@ -581,11 +611,13 @@ std::vector<std::string> evaluate_fast_route(const Problem& problem, unsigned th
   const Interval scale = enclose_scale(problem.scale, problem.d(), rotation_precision);
   const KeySide keys = prepare_keys(problem, frequencies, threads);
   if (!keys.refused.empty()) return std::vector<std::string>(n_q, keys.refused);
+  const std::unique_ptr<RotationTables> query_tables =
+      rotation_tables(problem.rope, frequencies, scale, problem.query_position(0), n_q, threads);
 
   // Blocks of about 2^20 logits (2 x 8 MiB of double words per block), at most 256 rows.
   const std::size_t block_rows = std::clamp<std::size_t>((std::size_t{1} << 20) / problem.n_k(), 8, 256);
   const std::size_t blocks = (n_q + block_rows - 1) / block_rows;
-  const BlockEvaluator evaluator(problem, keys, frequencies, scale, formats, observe);
+  const BlockEvaluator evaluator(problem, keys, frequencies, scale, formats, query_tables.get(), observe);
   std::vector<std::string> reasons(n_q);
   parallel_for(
       blocks, threads,
