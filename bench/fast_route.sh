@@ -2,7 +2,8 @@
 # The benchmark table of the fast certified route (issue 10, item 6; bench/README.md): for each case
 # (kind rope, Q, K, V uniform in [-1, 1] from make_uniform_case.py, seed 1), the whole-process wall time and
 # peak resident memory of
-#   ropecert eval (fast route, the default) with 1 and 2 threads, and with --route mpfi (n <= MPFI_MAX_N),
+#   ropecert eval (fast route, the default) with 1 and 2 threads, with --outputs f32,bf16,f16 (the binary64
+#   tier first; program "narrow") with 1 thread, and with --route mpfi (n <= MPFI_MAX_N),
 #   the Arb peer (bench/arb_attention.cpp, 128 bits, 1 thread; n <= ARB_MAX_N),
 #   plain float64 with the same BLAS (bench/float64_attention.cpp) with 1 and 2 threads,
 # the share of entries the fast route decided (report.json), and the ratios to float64 and to Arb with the
@@ -85,13 +86,15 @@ for spec in $cases; do
     run "fast/$threads" "$build/ropecert" eval "$case_dir" --out "$work/out-fast" --force --threads "$threads"
     share["fast/$threads"]="$(fast_share "$work/out-fast/report.json")"
   done
+  run "narrow/1" "$build/ropecert" eval "$case_dir" --out "$work/out-narrow" --force --threads 1 --outputs f32,bf16,f16
+  share["narrow/1"]="$(fast_share "$work/out-narrow/report.json")"
   if (( n <= arb_max_n )); then
     run "arb/1" "$build/bench/arb_attention" "$case_dir" --threads 1
   fi
   if (( n <= mpfi_max_n )); then
     run "mpfi/1" "$build/ropecert" eval "$case_dir" --out "$work/out-mpfi" --force --threads 1 --route mpfi
   fi
-  for key in fast/1 fast/2 mpfi/1 arb/1 float64/1 float64/2; do
+  for key in fast/1 fast/2 narrow/1 mpfi/1 arb/1 float64/1 float64/2; do
     [[ -n "${seconds[$key]:-}" ]] || continue
     threads="${key#*/}"
     ratio_float64="$(awk -v a="${seconds[$key]}" -v b="${seconds[float64/$threads]}" 'BEGIN { printf "%.1f", a / b }')"
