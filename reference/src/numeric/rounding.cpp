@@ -35,11 +35,11 @@ std::uint16_t encode16(double x, BinaryFormat format) {
   if (std::isinf(x)) {
     field = 2 * static_cast<std::uint32_t>(format.emax) + 1;  // all ones
   } else if (magnitude != 0) {
-    mpfr_t exact;
-    mpfr_init2(exact, 53);
+    MPFR_DECL_INIT(exact, 53);
     mpfr_set_d(exact, x, MPFR_RNDN);  // exact
-    const double rounded = round_mpfr(exact, format, RoundingMode::nearest_even);
-    mpfr_clear(exact);
+    // x is a number of the format iff it rounds to itself; the allocation-free path when that is a normal number.
+    const std::optional<double> normal = round_mpfr_to_normal(exact, format, RoundingMode::nearest_even);
+    const double rounded = normal ? *normal : round_mpfr(exact, format, RoundingMode::nearest_even);
     if (rounded != x) {
       char text[64];
       std::snprintf(text, sizeof text, "%a", x);
