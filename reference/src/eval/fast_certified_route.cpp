@@ -112,6 +112,34 @@ double abs_sum_upper(const double* x, std::size_t n) {
   return UpperBound().add(sum, sum_inflation).value();
 }
 
+// The first `rows` rows of x.
+Matrix leading_rows(const Matrix& x, std::size_t rows) {
+  Matrix head(rows, x.cols);
+  std::copy_n(x.values.begin(), rows * x.cols, head.values.begin());
+  return head;
+}
+
+// out = [c.hi + c.lo - r, c.hi + c.lo + r], rounded outward (MPFI); scratch has out's precision (FR.6, FR.8 (d)).
+void set_ball(Interval& out, DoubleWord c, double r, Interval& scratch) {
+  mpfi_set_d(out.get(), c.hi);
+  mpfi_add_d(out.get(), out.get(), c.lo);
+  mpfi_interv_d(scratch.get(), -r, r);
+  mpfi_add(out.get(), out.get(), scratch.get());
+}
+
+// The first `keys` rows of V as the rows of V^T (one per column c, for the products W V) and max_j |V_jc|.
+struct ValueColumns {
+  Matrix transposed;          // d_v x keys
+  std::vector<double> max;    // [c]
+};
+ValueColumns value_columns(const Matrix& v, std::size_t keys) {
+  ValueColumns columns{transpose(leading_rows(v, keys)), std::vector<double>(v.cols, 0)};
+  for (std::size_t c = 0; c < v.cols; ++c)
+    for (std::size_t j = 0; j < keys; ++j)
+      columns.max[c] = std::max(columns.max[c], std::fabs(columns.transposed.at(c, j)));
+  return columns;
+}
+
 // Sums z_k += x_k of exact doubles in double-word arithmetic (JMP Algorithm 4, note 13 Lemma DW.2), with the
 // running sums of |z_k.hi| that bound their errors (FR.3).
 struct Accumulators {
@@ -227,13 +255,6 @@ KeySide prepare_keys(const Problem& problem, const RopeFrequencies& frequencies,
   for (const std::vector<double>& norms : slice_row_norms(keys.slices, norm_upper))
     keys.slice_norm_max.push_back(*std::max_element(norms.begin(), norms.end()));
   return keys;
-}
-
-// The first `rows` rows of x.
-Matrix leading_rows(const Matrix& x, std::size_t rows) {
-  Matrix head(rows, x.cols);
-  std::copy_n(x.values.begin(), rows * x.cols, head.values.begin());
-  return head;
 }
 
 // The rounding decisions of one entry from its enclosure (note 10, Lemma 4): every format it decides is recorded;
@@ -431,7 +452,8 @@ std::vector<std::string> BlockEvaluator::run(const std::vector<std::size_t>& row
 
   // FR.5: numerators N_ic = sum_{s,t} (W_s V_t)_ic + (W_lo V)_ic, accumulated in double words.
   const int beta = ozaki_beta(keys_used);
-  const Matrix values_t = transpose(leading_rows(problem_.V, keys_used));  // d_v x keys_used
+  const ValueColumns values = value_columns(problem_.V, keys_used);
+  const Matrix& values_t = values.transposed;
   const RowSplitting weight_slices = split_rows(weights_hi, beta, "weight row", weight_slice_cap);
   const RowSplitting value_slices = split_rows(values_t, beta, "column of V", value_slice_cap);
   const std::string value_refusal = slice_products_refusal(weight_slices, value_slices);
@@ -447,12 +469,10 @@ std::vector<std::string> BlockEvaluator::run(const std::vector<std::size_t>& row
     for (std::size_t c = 0; c < d_v; ++c)
       for (std::size_t j = 0; j < keys_used; ++j)
         value_slice_max[t][c] = std::max(value_slice_max[t][c], std::fabs(value_slices.slices[t].at(c, j)));
-  std::vector<double> value_max(d_v, 0), value_remainder_max(d_v, 0);
+  std::vector<double> value_remainder_max(d_v, 0);
   for (std::size_t c = 0; c < d_v; ++c)
-    for (std::size_t j = 0; j < keys_used; ++j) {
-      value_max[c] = std::max(value_max[c], std::fabs(values_t.at(c, j)));
+    for (std::size_t j = 0; j < keys_used; ++j)
       value_remainder_max[c] = std::max(value_remainder_max[c], std::fabs(value_slices.remainder.at(c, j)));
-    }
   const double gamma_values = gamma_upper(keys_used);
 
   // FR.6: T_ic in [N - eN, N + eN] / [Z - eZ, Z + eZ], decided or handed to the Ziv loop.
@@ -468,10 +488,7 @@ std::vector<std::string> BlockEvaluator::run(const std::vector<std::size_t>& row
         .add(static_cast<double>(tiny[r]), tiny_weight_bound);
     const double alpha = per_value_max.value();
     const double beta_row = UpperBound().add(weight_hi_sum[r]).add(remainder_sum).value();
-    mpfi_set_d(divisor.get(), denominator[r].hi);
-    mpfi_add_d(divisor.get(), divisor.get(), denominator[r].lo);
-    mpfi_interv_d(radius.get(), -denominator_error[r], denominator_error[r]);
-    mpfi_add(divisor.get(), divisor.get(), radius.get());
+    set_ball(divisor, denominator[r], denominator_error[r], radius);
     if (!(mpfr_sgn(&divisor.get()->left) > 0) || !std::isfinite(alpha)) {
       reason[r] = "the softmax denominator is not bounded away from zero";
       continue;
@@ -481,16 +498,13 @@ std::vector<std::string> BlockEvaluator::run(const std::vector<std::size_t>& row
       const DoubleWord n = numerators.sums[r * d_v + c];
       UpperBound error_bound;
       error_bound.add(numerators.magnitudes[r * d_v + c], 0x1p-105 * sum_inflation)
-          .add(value_max[c], alpha)
+          .add(values.max[c], alpha)
           .add(value_remainder_max[c], beta_row)
           .add(static_cast<double>(keys_used), 0x1p-1073);
       for (std::size_t t = 0; t < value_slice_max.size(); ++t)
         error_bound.add(weight_dropped[t][r], value_slice_max[t][c]);  // FR.5: the dropped slice pairs
       const double error = error_bound.value();
-      mpfi_set_d(quotient.get(), n.hi);
-      mpfi_add_d(quotient.get(), quotient.get(), n.lo);
-      mpfi_interv_d(radius.get(), -error, error);
-      mpfi_add(quotient.get(), quotient.get(), radius.get());
+      set_ball(quotient, n, error, radius);
       mpfi_div(quotient.get(), quotient.get(), divisor.get());
       if (observe_) observe_(rows[r], c, quotient.get());
       if (!std::isfinite(error) || !settle_entry(quotient.get(), formats_, settled[c]))
@@ -555,11 +569,8 @@ std::vector<char> BlockEvaluator::run_binary64(const std::vector<std::size_t>& r
     usable[r] = 1;
   }
   // FR.8 (c): numerators N^ = fl(W V), one DGEMM of inner dimension n'.
-  const Matrix values_t = transpose(leading_rows(problem_.V, keys_used));
-  const Matrix numerators = multiply_by_transpose(weights, values_t);
-  std::vector<double> value_max(d_v, 0);
-  for (std::size_t c = 0; c < d_v; ++c)
-    for (std::size_t j = 0; j < keys_used; ++j) value_max[c] = std::max(value_max[c], std::fabs(values_t.at(c, j)));
+  const ValueColumns values = value_columns(problem_.V, keys_used);
+  const Matrix numerators = multiply_by_transpose(weights, values.transposed);
   Interval quotient(64), divisor(64), radius(64);
   for (std::size_t r = 0; r < count; ++r) {
     if (!usable[r]) continue;
@@ -575,17 +586,13 @@ std::vector<char> BlockEvaluator::run_binary64(const std::vector<std::size_t>& r
                                      .add(static_cast<double>(tiny[r]), tiny_weight_bound)
                                      .value();
     // |Z_i - Z^| <= gamma S + delta_i S + tiny 2^-864, the same sum as the factor of Vmax_c (FR.8 (c)).
-    mpfi_interv_d(radius.get(), -per_value_max, per_value_max);
-    mpfi_set_d(divisor.get(), total[r]);
-    mpfi_add(divisor.get(), divisor.get(), radius.get());
+    set_ball(divisor, DoubleWord{total[r], 0}, per_value_max, radius);
     if (!(mpfr_sgn(&divisor.get()->left) > 0) || !std::isfinite(per_value_max)) continue;
     std::vector<EntryOutcome> settled(d_v);
     bool all = true;
     for (std::size_t c = 0; c < d_v && all; ++c) {
-      const double error = UpperBound().add(value_max[c], per_value_max).add(double(keys_used), 0x1p-1073).value();
-      mpfi_set_d(quotient.get(), numerators.at(r, c));
-      mpfi_interv_d(radius.get(), -error, error);
-      mpfi_add(quotient.get(), quotient.get(), radius.get());
+      const double error = UpperBound().add(values.max[c], per_value_max).add(double(keys_used), 0x1p-1073).value();
+      set_ball(quotient, DoubleWord{numerators.at(r, c), 0}, error, radius);
       mpfi_div(quotient.get(), quotient.get(), divisor.get());
       if (observe_) observe_(rows[r], c, quotient.get());
       all = std::isfinite(error) && settle_entry(quotient.get(), formats_, settled[c]);
